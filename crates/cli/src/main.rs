@@ -1,0 +1,64 @@
+//! The `covenant` binary: parses arguments, calls the domain crates, renders results.
+//! Reading the clock happens here and only here; domain code receives `now`.
+
+mod cmd;
+mod exit;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "covenant", version, about = "Security program as code, promises as proof")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Validate a program directory (exit 0 valid, 1 rule violations, 2 invalid input).
+    Check(cmd::check::Args),
+    /// Print the JSON Schema of a program file kind.
+    Schema(cmd::schema::Args),
+    /// Render the program's documents into a directory.
+    Publish(cmd::publish::Args),
+    /// Scaffold a small valid program that teaches the schema.
+    Init(cmd::init::Args),
+    /// The tamper-evident ledger: init, append, checkpoint, verify, proof, export, keygen.
+    Ledger(cmd::ledger::Args),
+    /// Record evidence in the ledger.
+    Evidence(cmd::evidence::Args),
+    /// Capacity checks run on the user's own machine.
+    Bench(cmd::bench::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return match e.kind() {
+                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => {
+                    ExitCode::SUCCESS
+                }
+                _ => ExitCode::from(exit::USAGE),
+            };
+        }
+    };
+    let result = match cli.command {
+        Command::Check(a) => cmd::check::run(a),
+        Command::Schema(a) => cmd::schema::run(a),
+        Command::Publish(a) => cmd::publish::run(a),
+        Command::Init(a) => cmd::init::run(a),
+        Command::Ledger(a) => cmd::ledger::run(a),
+        Command::Evidence(a) => cmd::evidence::run(a),
+        Command::Bench(a) => cmd::bench::run(a),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(exit::USAGE)
+        }
+    }
+}
