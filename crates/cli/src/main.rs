@@ -30,6 +30,8 @@ enum Command {
     Evidence(cmd::evidence::Args),
     /// Capacity checks run on the user's own machine.
     Bench(cmd::bench::Args),
+    /// Vulnerability findings: ingest SBOMs and scanner output, list, triage.
+    Vuln(cmd::vuln::Args),
 }
 
 fn main() -> ExitCode {
@@ -53,6 +55,7 @@ fn main() -> ExitCode {
         Command::Ledger(a) => cmd::ledger::run(a),
         Command::Evidence(a) => cmd::evidence::run(a),
         Command::Bench(a) => cmd::bench::run(a),
+        Command::Vuln(a) => cmd::vuln::run(a),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -7,3 +7,4 @@ pub mod init;
 pub mod ledger;
 pub mod publish;
 pub mod schema;
+pub mod vuln;
