@@ -1,0 +1,233 @@
+//! A YAML document as a tree of nodes that remember where they came from.
+//!
+//! yaml-rust2 does the parsing; this module only keeps each node's position so that every
+//! later error can name a line and column, which the usual serde YAML crates lose.
+
+use crate::span::Span;
+use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
+use yaml_rust2::scanner::{Marker, TScalarStyle};
+
+/// Aliases can expand a small file into a huge tree ("billion laughs"); refuse beyond this.
+const MAX_NODES: usize = 1_000_000;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Node {
+    pub kind: NodeKind,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum NodeKind {
+    /// An empty value or `~` / `null`.
+    Null,
+    /// A scalar; `plain` is false for quoted and block scalars, which are always strings.
+    Scalar { value: String, plain: bool },
+    Seq(Vec<Node>),
+    Map(Vec<(Node, Node)>),
+}
+
+impl Node {
+    /// What kind of YAML value this is, in words for error messages.
+    pub fn describe(&self) -> &'static str {
+        match &self.kind {
+            NodeKind::Null => "an empty value",
+            NodeKind::Scalar { .. } => "a scalar",
+            NodeKind::Seq(_) => "a list",
+            NodeKind::Map(_) => "a mapping",
+        }
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match &self.kind {
+            NodeKind::Scalar { value, .. } => Some(value),
+            _ => None,
+        }
+    }
+
+    /// The value under `key` when this node is a mapping.
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        match &self.kind {
+            NodeKind::Map(entries) => entries
+                .iter()
+                .find(|(k, _)| k.as_str() == Some(key))
+                .map(|(_, v)| v),
+            _ => None,
+        }
+    }
+}
+
+/// A YAML syntax error with its position.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{message}")]
+pub struct SyntaxError {
+    pub message: String,
+    pub span: Span,
+}
+
+/// Parses one YAML document. An empty file gives `Ok(None)`; several documents are an error.
+pub fn parse(source: &str) -> Result<Option<Node>, SyntaxError> {
+    let mut builder = Builder::default();
+    let mut parser = Parser::new_from_str(source);
+    parser.load(&mut builder, true).map_err(|e| SyntaxError {
+        message: e.info().to_string(),
+        span: span_of(e.marker()),
+    })?;
+    if let Some(err) = builder.error {
+        return Err(err);
+    }
+    let mut docs = builder.documents;
+    match docs.len() {
+        0 => Ok(None),
+        1 => Ok(docs.pop()),
+        _ => Err(SyntaxError {
+            message: "this file holds more than one YAML document (`---`)".into(),
+            span: docs.get(1).map(|d| d.span).unwrap_or_default(),
+        }),
+    }
+}
+
+fn span_of(m: &Marker) -> Span {
+    // yaml-rust2 lines are 1-based and columns 0-based.
+    Span::new(m.line(), m.col() + 1, m.index())
+}
+
+enum Frame {
+    Seq(Node, usize),
+    Map(Node, usize, Option<Node>),
+}
+
+#[derive(Default)]
+struct Builder {
+    stack: Vec<Frame>,
+    documents: Vec<Node>,
+    anchors: Vec<(usize, Node)>,
+    nodes: usize,
+    error: Option<SyntaxError>,
+}
+
+impl Builder {
+    fn push_value(&mut self, node: Node, anchor: usize) {
+        if anchor > 0 {
+            self.anchors.push((anchor, node.clone()));
+        }
+        match self.stack.last_mut() {
+            None => self.documents.push(node),
+            Some(Frame::Seq(seq, _)) => {
+                if let NodeKind::Seq(items) = &mut seq.kind {
+                    items.push(node);
+                }
+            }
+            Some(Frame::Map(map, _, pending)) => match pending.take() {
+                None => *pending = Some(node),
+                Some(key) => {
+                    if let NodeKind::Map(entries) = &mut map.kind {
+                        entries.push((key, node));
+                    }
+                }
+            },
+        }
+    }
+
+    fn count(&mut self, n: usize, span: Span) -> bool {
+        self.nodes = self.nodes.saturating_add(n);
+        if self.nodes > MAX_NODES && self.error.is_none() {
+            self.error = Some(SyntaxError {
+                message: format!("the document expands to more than {MAX_NODES} nodes (aliases?)"),
+                span,
+            });
+        }
+        self.error.is_none()
+    }
+}
+
+fn size(node: &Node) -> usize {
+    match &node.kind {
+        NodeKind::Seq(items) => 1 + items.iter().map(size).sum::<usize>(),
+        NodeKind::Map(entries) => 1 + entries.iter().map(|(k, v)| size(k) + size(v)).sum::<usize>(),
+        _ => 1,
+    }
+}
+
+impl MarkedEventReceiver for Builder {
+    fn on_event(&mut self, ev: Event, mark: Marker) {
+        if self.error.is_some() {
+            return;
+        }
+        let span = span_of(&mark);
+        match ev {
+            Event::Scalar(value, style, anchor, tag) => {
+                if !self.count(1, span) {
+                    return;
+                }
+                let plain = style == TScalarStyle::Plain && tag.is_none();
+                let kind = if plain && matches!(value.as_str(), "" | "~" | "null" | "Null" | "NULL") {
+                    NodeKind::Null
+                } else {
+                    NodeKind::Scalar { value, plain }
+                };
+                self.push_value(Node { kind, span }, anchor);
+            }
+            Event::SequenceStart(anchor, _) => {
+                self.stack.push(Frame::Seq(Node { kind: NodeKind::Seq(Vec::new()), span }, anchor));
+            }
+            Event::MappingStart(anchor, _) => {
+                self.stack.push(Frame::Map(Node { kind: NodeKind::Map(Vec::new()), span }, anchor, None));
+            }
+            Event::SequenceEnd | Event::MappingEnd => match self.stack.pop() {
+                Some(Frame::Seq(node, anchor)) | Some(Frame::Map(node, anchor, _)) => {
+                    if self.count(1, node.span) {
+                        self.push_value(node, anchor);
+                    }
+                }
+                None => {}
+            },
+            Event::Alias(id) => {
+                let found = self.anchors.iter().rev().find(|(a, _)| *a == id).map(|(_, n)| n.clone());
+                match found {
+                    Some(mut node) => {
+                        if self.count(size(&node), span) {
+                            node.span = span;
+                            self.push_value(node, 0);
+                        }
+                    }
+                    None => {
+                        self.error = Some(SyntaxError { message: "unknown alias".into(), span });
+                    }
+                }
+            }
+            Event::Nothing | Event::StreamStart | Event::StreamEnd | Event::DocumentStart | Event::DocumentEnd => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn keeps_positions() {
+        let doc = parse("a: 1\nb:\n  - x\n  - 'y'\n").unwrap().unwrap();
+        let b = doc.get("b").unwrap();
+        let NodeKind::Seq(items) = &b.kind else { panic!("not a seq") };
+        assert_eq!((items[1].span.line, items[1].span.column), (4, 5));
+        assert_eq!(items[1].kind, NodeKind::Scalar { value: "y".into(), plain: false });
+    }
+
+    #[test]
+    fn empty_file_is_none_and_bad_syntax_has_a_position() {
+        assert_eq!(parse("").unwrap(), None);
+        let err = parse("a: [1, 2\nb: 3\n").unwrap_err();
+        assert!(err.span.line >= 1, "{err:?}");
+    }
+
+    #[test]
+    fn alias_bombs_are_refused() {
+        let mut s = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..9 {
+            let prev = format!("*a{}", i - 1);
+            s.push_str(&format!("a{i}: &a{i} [{}]\n", vec![prev; 10].join(", ")));
+        }
+        assert!(parse(&s).is_err());
+    }
+}
