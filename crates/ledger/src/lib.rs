@@ -1,14 +1,46 @@
-pub fn add(left: u64, right: u64) -> u64 {
-    left + right
-}
+//! Covenant's ledger: the tamper-evident, crash-safe, append-only log of every event
+//! (evidence added, incidents, releases, waivers, ...) that auditors verify offline.
+//!
+//! This crate owns the whole ledger and depends on nothing else in the workspace:
+//! - the canonical JSON encoding of entries ([`canonical`]);
+//! - RFC 6962/9162 Merkle hashing and proofs ([`merkle`]);
+//! - durable segment files with group commit and crash recovery ([`Ledger`], [`segment`]);
+//! - the stored tree hashes in a tlog-tiles equivalent layout ([`tree`]);
+//! - C2SP signed checkpoints and notes, and the write-once checkpoint directory
+//!   ([`checkpoint`], [`note`]);
+//! - offline proof bundles ([`proof`]), the evidence blob store ([`blob`]) and the
+//!   typed `evidence.added` event ([`evidence`]);
+//! - the verifier that recomputes everything from stored bytes ([`verify`]).
+//!
+//! It performs no network IO and never reads the clock: callers pass `now`.
+//! The on-disk format is specified in `docs/ledger-format.md`.
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+pub mod blob;
+pub mod canonical;
+pub mod checkpoint;
+mod error;
+pub mod evidence;
+mod export;
+pub mod keys;
+pub mod layout;
+mod ledger;
+pub mod merkle;
+pub mod note;
+pub mod proof;
+pub mod segment;
+mod storage;
+pub mod timefmt;
+pub mod tree;
+pub mod verify;
 
-    #[test]
-    fn it_works() {
-        let result = add(2, 2);
-        assert_eq!(result, 4);
-    }
-}
+pub use blob::{BlobRef, BlobStore};
+pub use checkpoint::Checkpoint;
+pub use error::{Error, Result};
+pub use evidence::EvidenceAdded;
+pub use export::ExportSummary;
+pub use layout::Layout;
+pub use ledger::{Entry, EntryIter, Ledger, MAX_GROUP, Options, Recovery, SignedCheckpoint};
+pub use merkle::Hash;
+pub use note::{NoteSigner, NoteVerifier};
+pub use proof::ProofBundle;
+pub use verify::{Finding, Report, VerifyOptions, verify};
