@@ -53,7 +53,9 @@ impl FromStr for Cadence {
             "weekly" => Some(Cadence::Weekly),
             "monthly" => Some(Cadence::Monthly),
             "quarterly" => Some(Cadence::Quarterly),
-            "semi-annual" | "semiannual" | "semi-annually" | "biannual" => Some(Cadence::SemiAnnual),
+            "semi-annual" | "semiannual" | "semi-annually" | "biannual" => {
+                Some(Cadence::SemiAnnual)
+            }
             "annual" | "annually" | "yearly" => Some(Cadence::Annual),
             _ => None,
         };
@@ -62,7 +64,9 @@ impl FromStr for Cadence {
         }
         let bad = || format!("`{}` is not a cadence; {HELP}", s.trim());
         let rest = t.strip_prefix("every").ok_or_else(bad)?.trim();
-        let digits_end = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
+        let digits_end = rest
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(rest.len());
         let (num, unit) = rest.split_at(digits_end);
         let n: u32 = num.parse().map_err(|_| bad())?;
         if n == 0 {

@@ -26,4 +26,9 @@ impl fmt::Display for Date {
     }
 }
 
-string_type!(Date, "Date", "a date written YYYY-MM-DD", r"^\d{4}-\d{2}-\d{2}$");
+string_type!(
+    Date,
+    "Date",
+    "a date written YYYY-MM-DD",
+    r"^\d{4}-\d{2}-\d{2}$"
+);

@@ -37,7 +37,12 @@ impl DeError {
 
 impl de::Error for DeError {
     fn custom<T: fmt::Display>(msg: T) -> Self {
-        DeError { message: msg.to_string(), span: None, expected: None, hint: None }
+        DeError {
+            message: msg.to_string(),
+            span: None,
+            expected: None,
+            hint: None,
+        }
     }
 
     fn invalid_type(unexp: de::Unexpected<'_>, exp: &dyn de::Expected) -> Self {
@@ -69,7 +74,11 @@ impl de::Error for DeError {
 }
 
 fn quoted(names: &[&str]) -> String {
-    names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+    names
+        .iter()
+        .map(|n| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// A key the schema does not know, found while deserializing.
@@ -81,7 +90,9 @@ pub struct UnknownKey {
 }
 
 /// Deserializes `T` from a node, collecting unknown keys instead of failing on them.
-pub fn from_node<'de, T: de::Deserialize<'de>>(node: &Node) -> (Result<T, DeError>, Vec<UnknownKey>) {
+pub fn from_node<'de, T: de::Deserialize<'de>>(
+    node: &Node,
+) -> (Result<T, DeError>, Vec<UnknownKey>) {
     let sink = RefCell::new(Vec::new());
     let result = T::deserialize(NodeDe { node, sink: &sink }).map_err(|e: DeError| e.at(node.span));
     (result, sink.into_inner())
@@ -95,7 +106,10 @@ struct NodeDe<'a> {
 
 impl<'a> NodeDe<'a> {
     fn child(&self, node: &'a Node) -> NodeDe<'a> {
-        NodeDe { node, sink: self.sink }
+        NodeDe {
+            node,
+            sink: self.sink,
+        }
     }
 
     fn scalar(&self, what: &str) -> Result<&'a str, DeError> {
@@ -174,7 +188,9 @@ impl<'de, 'a> de::Deserializer<'de> for NodeDe<'a> {
 
     fn deserialize_bool<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
         let b: bool = self.parse("`true` or `false`")?;
-        visitor.visit_bool(b).map_err(|e: DeError| e.at(self.node.span))
+        visitor
+            .visit_bool(b)
+            .map_err(|e: DeError| e.at(self.node.span))
     }
 
     parse_number! {
@@ -196,7 +212,9 @@ impl<'de, 'a> de::Deserializer<'de> for NodeDe<'a> {
 
     fn deserialize_str<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
         let s = self.scalar("text")?;
-        visitor.visit_str(s).map_err(|e: DeError| e.at(self.node.span))
+        visitor
+            .visit_str(s)
+            .map_err(|e: DeError| e.at(self.node.span))
     }
 
     fn deserialize_string<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
@@ -221,22 +239,36 @@ impl<'de, 'a> de::Deserializer<'de> for NodeDe<'a> {
     fn deserialize_unit<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
         match self.node.kind {
             NodeKind::Null => visitor.visit_unit::<DeError>(),
-            _ => Err(<DeError as de::Error>::custom(format!("found {}", self.node.describe())).at(self.node.span)),
+            _ => Err(
+                <DeError as de::Error>::custom(format!("found {}", self.node.describe()))
+                    .at(self.node.span),
+            ),
         }
     }
 
-    fn deserialize_unit_struct<V: Visitor<'de>>(self, _: &'static str, visitor: V) -> Result<V::Value, DeError> {
+    fn deserialize_unit_struct<V: Visitor<'de>>(
+        self,
+        _: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, DeError> {
         self.deserialize_unit(visitor)
     }
 
-    fn deserialize_newtype_struct<V: Visitor<'de>>(self, _: &'static str, visitor: V) -> Result<V::Value, DeError> {
+    fn deserialize_newtype_struct<V: Visitor<'de>>(
+        self,
+        _: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, DeError> {
         visitor.visit_newtype_struct(self)
     }
 
     fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
         match &self.node.kind {
             NodeKind::Seq(items) => visitor
-                .visit_seq(SeqAcc { de: self, items: items.iter() })
+                .visit_seq(SeqAcc {
+                    de: self,
+                    items: items.iter(),
+                })
                 .map_err(|e: DeError| e.at(self.node.span)),
             _ => Err(DeError {
                 message: format!("found {}", self.node.describe()),
@@ -251,7 +283,12 @@ impl<'de, 'a> de::Deserializer<'de> for NodeDe<'a> {
         self.deserialize_seq(visitor)
     }
 
-    fn deserialize_tuple_struct<V: Visitor<'de>>(self, _: &'static str, _: usize, visitor: V) -> Result<V::Value, DeError> {
+    fn deserialize_tuple_struct<V: Visitor<'de>>(
+        self,
+        _: &'static str,
+        _: usize,
+        visitor: V,
+    ) -> Result<V::Value, DeError> {
         self.deserialize_seq(visitor)
     }
 
@@ -260,7 +297,11 @@ impl<'de, 'a> de::Deserializer<'de> for NodeDe<'a> {
             NodeKind::Map(entries) => {
                 self.duplicate_free(entries)?;
                 visitor
-                    .visit_map(MapAcc { de: self, entries: entries.iter(), value: None })
+                    .visit_map(MapAcc {
+                        de: self,
+                        entries: entries.iter(),
+                        value: None,
+                    })
                     .map_err(|e: DeError| e.at(self.node.span))
             }
             _ => Err(DeError {
@@ -294,7 +335,11 @@ impl<'de, 'a> de::Deserializer<'de> for NodeDe<'a> {
                 }
             }
             return visitor
-                .visit_map(MapAcc { de: self, entries: kept_entries.into_iter(), value: None })
+                .visit_map(MapAcc {
+                    de: self,
+                    entries: kept_entries.into_iter(),
+                    value: None,
+                })
                 .map_err(|e: DeError| e.at(self.node.span));
         }
         self.deserialize_map(visitor)
@@ -329,9 +374,15 @@ struct SeqAcc<'a, I> {
 impl<'de, 'a, I: Iterator<Item = &'a Node>> de::SeqAccess<'de> for SeqAcc<'a, I> {
     type Error = DeError;
 
-    fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<Option<T::Value>, DeError> {
+    fn next_element_seed<T: DeserializeSeed<'de>>(
+        &mut self,
+        seed: T,
+    ) -> Result<Option<T::Value>, DeError> {
         match self.items.next() {
-            Some(node) => seed.deserialize(self.de.child(node)).map(Some).map_err(|e: DeError| e.at(node.span)),
+            Some(node) => seed
+                .deserialize(self.de.child(node))
+                .map(Some)
+                .map_err(|e: DeError| e.at(node.span)),
             None => Ok(None),
         }
     }
@@ -346,11 +397,16 @@ struct MapAcc<'a, I> {
 impl<'de, 'a, I: Iterator<Item = &'a (Node, Node)>> de::MapAccess<'de> for MapAcc<'a, I> {
     type Error = DeError;
 
-    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, DeError> {
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, DeError> {
         match self.entries.next() {
             Some((k, v)) => {
                 self.value = Some(v);
-                seed.deserialize(self.de.child(k)).map(Some).map_err(|e: DeError| e.at(k.span))
+                seed.deserialize(self.de.child(k))
+                    .map(Some)
+                    .map_err(|e: DeError| e.at(k.span))
             }
             None => Ok(None),
         }
@@ -358,7 +414,9 @@ impl<'de, 'a, I: Iterator<Item = &'a (Node, Node)>> de::MapAccess<'de> for MapAc
 
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, DeError> {
         match self.value.take() {
-            Some(v) => seed.deserialize(self.de.child(v)).map_err(|e: DeError| e.at(v.span)),
+            Some(v) => seed
+                .deserialize(self.de.child(v))
+                .map_err(|e: DeError| e.at(v.span)),
             None => Err(<DeError as de::Error>::custom("value requested before key")),
         }
     }

@@ -18,7 +18,9 @@ pub struct Document {
 }
 
 /// The kinds of document `covenant publish` renders.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum DocumentKind {
     /// The shared-responsibility matrix for each deployment model, and what changes between them.

@@ -34,17 +34,25 @@ impl FromStr for Duration {
             .parse()
             .map_err(|_| format!("`{}` is not a duration; {DURATION_HELP}", s.trim()))?;
         if n == 0 {
-            return Err(format!("`{}` is zero; a duration must be at least 1", s.trim()));
+            return Err(format!(
+                "`{}` is zero; a duration must be at least 1",
+                s.trim()
+            ));
         }
         match unit.trim() {
             "h" | "hour" | "hours" => Ok(Duration::Hours(n)),
             "d" | "day" | "days" => Ok(Duration::Days(n)),
-            "bd" | "business day" | "business days" | "business-days" => Ok(Duration::BusinessDays(n)),
+            "bd" | "business day" | "business days" | "business-days" => {
+                Ok(Duration::BusinessDays(n))
+            }
             "w" | "week" | "weeks" => n
                 .checked_mul(7)
                 .map(Duration::Days)
                 .ok_or_else(|| format!("`{}` is too long", s.trim())),
-            other => Err(format!("`{other}` is not a unit of time in `{}`; {DURATION_HELP}", s.trim())),
+            other => Err(format!(
+                "`{other}` is not a unit of time in `{}`; {DURATION_HELP}",
+                s.trim()
+            )),
         }
     }
 }
@@ -64,7 +72,10 @@ impl FromStr for Target {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
         let t = s.trim().to_ascii_lowercase();
-        if matches!(t.as_str(), "next release" | "next-release" | "next scheduled release") {
+        if matches!(
+            t.as_str(),
+            "next release" | "next-release" | "next scheduled release"
+        ) {
             return Ok(Target::NextRelease);
         }
         s.parse::<Duration>()
@@ -82,10 +93,18 @@ impl fmt::Display for Target {
     }
 }
 
-
-
-string_type!(Duration, "Duration", "a duration such as `24h`, `14 days` or `5 business days`", r"^\s*\d+\s*(h|hours?|d|days?|w|weeks?|bd|business[ -]days?)\s*$");
-string_type!(Target, "Target", "a duration such as `72h` or `14 days`, or `next release`", r"^\s*(next( scheduled)?[ -]release|\d+\s*(h|hours?|d|days?|w|weeks?|bd|business[ -]days?))\s*$");
+string_type!(
+    Duration,
+    "Duration",
+    "a duration such as `24h`, `14 days` or `5 business days`",
+    r"^\s*\d+\s*(h|hours?|d|days?|w|weeks?|bd|business[ -]days?)\s*$"
+);
+string_type!(
+    Target,
+    "Target",
+    "a duration such as `72h` or `14 days`, or `next release`",
+    r"^\s*(next( scheduled)?[ -]release|\d+\s*(h|hours?|d|days?|w|weeks?|bd|business[ -]days?))\s*$"
+);
 
 #[cfg(test)]
 mod tests {
@@ -102,7 +121,12 @@ mod tests {
         assert_eq!("2w".parse(), Ok(Duration::Days(14)));
         assert_eq!("Next scheduled release".parse(), Ok(Target::NextRelease));
         assert!("0h".parse::<Duration>().is_err());
-        assert!("14 fortnights".parse::<Duration>().unwrap_err().contains("fortnights"));
+        assert!(
+            "14 fortnights"
+                .parse::<Duration>()
+                .unwrap_err()
+                .contains("fortnights")
+        );
         assert!("soon".parse::<Target>().is_err());
     }
 

@@ -36,6 +36,8 @@ pub use source::Sources;
 pub fn check(sources: &Sources) -> (Program, Vec<Diagnostic>) {
     let (program, mut diags) = load::load(sources);
     diags.extend(validate::validate(&program));
-    diags.sort_by(|a, b| (&a.file, a.span.line, a.span.column).cmp(&(&b.file, b.span.line, b.span.column)));
+    diags.sort_by(|a, b| {
+        (&a.file, a.span.line, a.span.column).cmp(&(&b.file, b.span.line, b.span.column))
+    });
     (program, diags)
 }

@@ -81,26 +81,56 @@ pub fn load(sources: &Sources) -> (Program, Vec<Diagnostic>) {
     let mut program = Program::default();
     let mut diags = Vec::new();
     let program_path = Path::new(PROGRAM_FILE);
-    match sources.get(program_path).or_else(|| sources.get(Path::new("program.yml"))) {
+    match sources
+        .get(program_path)
+        .or_else(|| sources.get(Path::new("program.yml")))
+    {
         Some(text) => {
-            let path = if sources.get(program_path).is_some() { program_path } else { Path::new("program.yml") };
+            let path = if sources.get(program_path).is_some() {
+                program_path
+            } else {
+                Path::new("program.yml")
+            };
             if let Some(node) = parse_file(path, text, &mut diags) {
                 program.manifest = read_item(path, &node, &mut diags);
             }
         }
         None => diags.push(
-            Diagnostic::error("missing-file", PROGRAM_FILE, Span::new(1, 1, 0), "the program has no program.yaml")
-                .hint("run `covenant init DIR` to see a complete example"),
+            Diagnostic::error(
+                "missing-file",
+                PROGRAM_FILE,
+                Span::new(1, 1, 0),
+                "the program has no program.yaml",
+            )
+            .hint("run `covenant init DIR` to see a complete example"),
         ),
     }
     for (path, text) in &sources.files {
         let Some(kind) = kind_of(path) else {
-            if path.parent() == Some(Path::new("")) && path != program_path && path != Path::new("program.yml") {
-                let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+            let is_yaml = path.extension().is_some_and(|e| e == "yaml" || e == "yml");
+            let at_root = path.parent() == Some(Path::new(""));
+            if is_yaml && at_root && path != program_path && path != Path::new("program.yml") {
+                let stem = path
+                    .file_stem()
+                    .map(|s| s.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                let kinds = KIND_DIRS
+                    .iter()
+                    .map(|k| format!("`{k}.yaml`"))
+                    .collect::<Vec<_>>()
+                    .join(", ");
                 diags.push(
-                    Diagnostic::warning("unknown-file", path, Span::new(1, 1, 0), "this file is not part of any item kind and is ignored")
-                        .expected(format!("program.yaml or one of {}", KIND_DIRS.iter().map(|k| format!("{k}.yaml")).collect::<Vec<_>>().join(", ")))
-                        .maybe_hint(did_you_mean(&stem, KIND_DIRS.iter().copied()).map(|h| h.replace('`', "").replace("did you mean ", "did you mean `").replace('?', ".yaml`?"))),
+                    Diagnostic::warning(
+                        "unknown-file",
+                        path,
+                        Span::new(1, 1, 0),
+                        "this file is not part of any item kind and is ignored",
+                    )
+                    .expected(format!("`program.yaml` or one of {kinds}"))
+                    .maybe_hint(
+                        did_you_mean(&stem, KIND_DIRS.iter().copied())
+                            .map(|h| format!("{h} (the file name decides the kind)")),
+                    ),
                 );
             }
             continue;
@@ -112,11 +142,16 @@ pub fn load(sources: &Sources) -> (Program, Vec<Diagnostic>) {
                 }
             }
             "templates" => {
-                let name = path.file_name().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+                let name = path
+                    .file_name()
+                    .map(|s| s.to_string_lossy().into_owned())
+                    .unwrap_or_default();
                 program.templates.push((name, text.clone()));
             }
             _ => {
-                let Some(node) = parse_file(path, text, &mut diags) else { continue };
+                let Some(node) = parse_file(path, text, &mut diags) else {
+                    continue;
+                };
                 let items: Vec<&Node> = match &node.kind {
                     NodeKind::Seq(items) => items.iter().collect(),
                     _ => vec![&node],
@@ -145,9 +180,14 @@ fn kind_of(path: &Path) -> Option<&'static str> {
     let first = parts.next()?.as_os_str().to_str()?;
     let nested = parts.next().is_some();
     if nested {
-        return ["policies", "templates"].into_iter().chain(KIND_DIRS.iter().copied()).find(|k| *k == first);
+        return ["policies", "templates"]
+            .into_iter()
+            .chain(KIND_DIRS.iter().copied())
+            .find(|k| *k == first);
     }
-    let stem = first.strip_suffix(".yaml").or_else(|| first.strip_suffix(".yml"))?;
+    let stem = first
+        .strip_suffix(".yaml")
+        .or_else(|| first.strip_suffix(".yml"))?;
     KIND_DIRS.iter().copied().find(|k| *k == stem)
 }
 
@@ -155,30 +195,53 @@ fn parse_file(path: &Path, text: &str, diags: &mut Vec<Diagnostic>) -> Option<No
     match yaml::parse(text) {
         Ok(Some(node)) => Some(node),
         Ok(None) => {
-            diags.push(Diagnostic::warning("empty-file", path, Span::new(1, 1, 0), "this file is empty"));
+            diags.push(Diagnostic::warning(
+                "empty-file",
+                path,
+                Span::new(1, 1, 0),
+                "this file is empty",
+            ));
             None
         }
         Err(e) => {
             diags.push(
-                Diagnostic::error("yaml-syntax", path, e.span, format!("YAML syntax error: {}", e.message))
-                    .hint("check indentation and that every `key: value` has a space after the colon"),
+                Diagnostic::error(
+                    "yaml-syntax",
+                    path,
+                    e.span,
+                    format!("YAML syntax error: {}", e.message),
+                )
+                .hint("check indentation and that every `key: value` has a space after the colon"),
             );
             None
         }
     }
 }
 
-fn push<T: DeserializeOwned>(out: &mut Vec<Located<T>>, path: &Path, node: &Node, diags: &mut Vec<Diagnostic>) {
+fn push<T: DeserializeOwned>(
+    out: &mut Vec<Located<T>>,
+    path: &Path,
+    node: &Node,
+    diags: &mut Vec<Diagnostic>,
+) {
     if let Some(item) = read_item(path, node, diags) {
         out.push(item);
     }
 }
 
-fn read_item<T: DeserializeOwned>(path: &Path, node: &Node, diags: &mut Vec<Diagnostic>) -> Option<Located<T>> {
+fn read_item<T: DeserializeOwned>(
+    path: &Path,
+    node: &Node,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Located<T>> {
     let (result, unknown) = from_node::<T>(node);
     report_unknown(path, unknown, diags);
     match result {
-        Ok(value) => Some(Located { value, file: path.to_path_buf(), node: node.clone() }),
+        Ok(value) => Some(Located {
+            value,
+            file: path.to_path_buf(),
+            node: node.clone(),
+        }),
         Err(e) => {
             diags.push(de_diagnostic(path, node.span, e));
             None
@@ -188,11 +251,21 @@ fn read_item<T: DeserializeOwned>(path: &Path, node: &Node, diags: &mut Vec<Diag
 
 fn report_unknown(path: &Path, unknown: Vec<UnknownKey>, diags: &mut Vec<Diagnostic>) {
     for u in unknown {
-        let expected = u.expected.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ");
+        let expected = u
+            .expected
+            .iter()
+            .map(|k| format!("`{k}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
         diags.push(
-            Diagnostic::error("unknown-key", path, u.span, format!("unknown key `{}`", u.key))
-                .expected(format!("one of {expected}"))
-                .maybe_hint(did_you_mean(&u.key, u.expected.iter().copied())),
+            Diagnostic::error(
+                "unknown-key",
+                path,
+                u.span,
+                format!("unknown key `{}`", u.key),
+            )
+            .expected(format!("one of {expected}"))
+            .maybe_hint(did_you_mean(&u.key, u.expected.iter().copied())),
         );
     }
 }
@@ -208,12 +281,23 @@ fn de_diagnostic(path: &Path, fallback: Span, e: DeError) -> Diagnostic {
 /// Splits `---\nfront matter\n---\nbody` and reads the front matter with positions that
 /// point into the whole file.
 fn read_policy(path: &Path, text: &str, diags: &mut Vec<Diagnostic>) -> Option<Located<Policy>> {
-    let id = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    let id = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let missing = || {
-        Diagnostic::error("policy-front-matter", path, Span::new(1, 1, 0), "a policy file must start with YAML front matter between `---` lines")
-            .expected("`---`, then title, owner, approver, version, review, last_review, then `---`")
+        Diagnostic::error(
+            "policy-front-matter",
+            path,
+            Span::new(1, 1, 0),
+            "a policy file must start with YAML front matter between `---` lines",
+        )
+        .expected("`---`, then title, owner, approver, version, review, last_review, then `---`")
     };
-    let Some(after_open) = text.strip_prefix("---\n").or_else(|| text.strip_prefix("---\r\n")) else {
+    let Some(after_open) = text
+        .strip_prefix("---\n")
+        .or_else(|| text.strip_prefix("---\r\n"))
+    else {
         diags.push(missing());
         return None;
     };
@@ -221,14 +305,21 @@ fn read_policy(path: &Path, text: &str, diags: &mut Vec<Diagnostic>) -> Option<L
     let close = after_open
         .match_indices("\n---")
         .map(|(i, _)| i)
-        .find(|&i| matches!(after_open[i + 4..].chars().next(), None | Some('\n') | Some('\r')));
+        .find(|&i| {
+            matches!(
+                after_open[i + 4..].chars().next(),
+                None | Some('\n') | Some('\r')
+            )
+        });
     let Some(close) = close else {
         diags.push(missing());
         return None;
     };
     let front = &after_open[..=close];
     let body_start = (close + 4).min(after_open.len());
-    let body = after_open[body_start..].trim_start_matches(['\r', '\n']).to_string();
+    let body = after_open[body_start..]
+        .trim_start_matches(['\r', '\n'])
+        .to_string();
     let node = match yaml::parse(front) {
         Ok(Some(n)) => shift(n, 1, open_len),
         Ok(None) => {
@@ -236,18 +327,33 @@ fn read_policy(path: &Path, text: &str, diags: &mut Vec<Diagnostic>) -> Option<L
             return None;
         }
         Err(e) => {
-            diags.push(Diagnostic::error("yaml-syntax", path, e.span.shifted(1, open_len), format!("YAML syntax error in front matter: {}", e.message)));
+            diags.push(Diagnostic::error(
+                "yaml-syntax",
+                path,
+                e.span.shifted(1, open_len),
+                format!("YAML syntax error in front matter: {}", e.message),
+            ));
             return None;
         }
     };
     let meta: Located<PolicyMeta> = read_item(path, &node, diags)?;
-    Some(Located { value: Policy { id, meta: meta.value, body }, file: meta.file, node: meta.node })
+    Some(Located {
+        value: Policy {
+            id,
+            meta: meta.value,
+            body,
+        },
+        file: meta.file,
+        node: meta.node,
+    })
 }
 
 fn shift(mut node: Node, lines: u32, bytes: usize) -> Node {
     node.span = node.span.shifted(lines, bytes);
     node.kind = match node.kind {
-        NodeKind::Seq(items) => NodeKind::Seq(items.into_iter().map(|n| shift(n, lines, bytes)).collect()),
+        NodeKind::Seq(items) => {
+            NodeKind::Seq(items.into_iter().map(|n| shift(n, lines, bytes)).collect())
+        }
         NodeKind::Map(entries) => NodeKind::Map(
             entries
                 .into_iter()

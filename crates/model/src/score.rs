@@ -37,13 +37,24 @@ fn tenths(s: &str) -> Option<u8> {
 impl FromStr for ScoreRange {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
-        let bad = || format!("`{}` is not a CVSS range; write `LOW-HIGH` with one decimal between 0.0 and 10.0, e.g. `7.0-8.9`", s.trim());
+        let bad = || {
+            format!(
+                "`{}` is not a CVSS range; write `LOW-HIGH` with one decimal between 0.0 and 10.0, e.g. `7.0-8.9`",
+                s.trim()
+            )
+        };
         let (a, b) = s.split_once(['-', '–']).ok_or_else(bad)?;
         let (low, high) = (tenths(a).ok_or_else(bad)?, tenths(b).ok_or_else(bad)?);
         if low > high {
-            return Err(format!("`{}` runs backwards; put the lower score first", s.trim()));
+            return Err(format!(
+                "`{}` runs backwards; put the lower score first",
+                s.trim()
+            ));
         }
-        Ok(ScoreRange { low_tenths: low, high_tenths: high })
+        Ok(ScoreRange {
+            low_tenths: low,
+            high_tenths: high,
+        })
     }
 }
 

@@ -44,7 +44,10 @@ impl Sources {
             let name = name.to_string_lossy();
             let path = entry.path();
             if path.is_file() && (name.ends_with(".yaml") || name.ends_with(".yml")) {
-                files.insert(PathBuf::from(name.as_ref()), std::fs::read_to_string(&path)?);
+                files.insert(
+                    PathBuf::from(name.as_ref()),
+                    std::fs::read_to_string(&path)?,
+                );
             } else if path.is_dir() {
                 let exts: &[&str] = match name.as_ref() {
                     "policies" => &["md"],
@@ -56,7 +59,8 @@ impl Sources {
                 inner.sort_by_key(|e| e.file_name());
                 for f in inner {
                     let p = f.path();
-                    let ok = p.is_file() && p.extension().is_some_and(|e| exts.iter().any(|x| e == *x));
+                    let ok =
+                        p.is_file() && p.extension().is_some_and(|e| exts.iter().any(|x| e == *x));
                     if ok {
                         let rel = PathBuf::from(name.as_ref()).join(f.file_name());
                         files.insert(rel, std::fs::read_to_string(&p)?);

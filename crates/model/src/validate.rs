@@ -9,18 +9,47 @@ use std::collections::{BTreeMap, BTreeSet};
 
 /// Runs every rule and returns the problems found, in file order.
 pub fn validate(program: &Program) -> Vec<Diagnostic> {
-    let mut c = Checker { diags: Vec::new(), models: Vec::new() };
+    let mut c = Checker {
+        diags: Vec::new(),
+        models: Vec::new(),
+    };
     if let Some(m) = &program.manifest {
-        c.models = m.value.deployment_models.iter().map(|d| d.id.clone()).collect();
+        c.models = m
+            .value
+            .deployment_models
+            .iter()
+            .map(|d| d.id.clone())
+            .collect();
         c.manifest(m);
     }
-    let areas = c.unique_ids("area", program.areas.iter().map(|a| (a, a.value.id.as_str())));
-    let components = c.unique_ids("component", program.components.iter().map(|a| (a, a.value.id.as_str())));
-    let controls = c.unique_ids("control", program.controls.iter().map(|a| (a, a.value.id.as_str())));
-    let artifacts = c.unique_ids("artifact", program.artifacts.iter().map(|a| (a, a.value.id.as_str())));
-    c.unique_ids("commitment", program.commitments.iter().map(|a| (a, a.value.id.as_str())));
-    c.unique_ids("document", program.documents.iter().map(|a| (a, a.value.id.as_str())));
-    c.unique_ids("policy", program.policies.iter().map(|a| (a, a.value.id.as_str())));
+    let areas = c.unique_ids(
+        "area",
+        program.areas.iter().map(|a| (a, a.value.id.as_str())),
+    );
+    let components = c.unique_ids(
+        "component",
+        program.components.iter().map(|a| (a, a.value.id.as_str())),
+    );
+    let controls = c.unique_ids(
+        "control",
+        program.controls.iter().map(|a| (a, a.value.id.as_str())),
+    );
+    let artifacts = c.unique_ids(
+        "artifact",
+        program.artifacts.iter().map(|a| (a, a.value.id.as_str())),
+    );
+    c.unique_ids(
+        "commitment",
+        program.commitments.iter().map(|a| (a, a.value.id.as_str())),
+    );
+    c.unique_ids(
+        "document",
+        program.documents.iter().map(|a| (a, a.value.id.as_str())),
+    );
+    c.unique_ids(
+        "policy",
+        program.policies.iter().map(|a| (a, a.value.id.as_str())),
+    );
     let calendars: Vec<String> = program
         .manifest
         .iter()
@@ -36,7 +65,12 @@ pub fn validate(program: &Program) -> Vec<Diagnostic> {
     for comp in &program.components {
         c.text(comp, "name", &comp.value.name);
         c.text(comp, "network_boundary", &comp.value.network_boundary);
-        c.per_model(comp, "deployed_by", comp.value.deployed_by.keys(), "who deploys it");
+        c.per_model(
+            comp,
+            "deployed_by",
+            comp.value.deployed_by.keys(),
+            "who deploys it",
+        );
     }
     for ctl in &program.controls {
         let v = &ctl.value;
@@ -49,17 +83,38 @@ pub fn validate(program: &Program) -> Vec<Diagnostic> {
             c.criterion(ctl, &["criteria", &i.to_string()], r);
         }
         for (i, r) in v.components.iter().enumerate() {
-            c.reference(ctl, &["components", &i.to_string()], "component", r, &components);
+            c.reference(
+                ctl,
+                &["components", &i.to_string()],
+                "component",
+                r,
+                &components,
+            );
         }
         for (i, e) in v.evidence.iter().enumerate() {
             if let Some(a) = &e.artifact {
-                c.reference(ctl, &["evidence", &i.to_string(), "artifact"], "artifact", a, &artifacts);
+                c.reference(
+                    ctl,
+                    &["evidence", &i.to_string(), "artifact"],
+                    "artifact",
+                    a,
+                    &artifacts,
+                );
             }
         }
         if (v.anchor.is_some() || v.grace.is_some()) && v.cadence.is_none() {
             c.diags.push(
-                Diagnostic::error("anchor-without-cadence", &ctl.file, ctl.key_span(if v.anchor.is_some() { "anchor" } else { "grace" }), "`anchor` and `grace` only apply to a control with a `cadence`")
-                    .hint("add `cadence: quarterly` (or another cadence), or remove the key"),
+                Diagnostic::error(
+                    "anchor-without-cadence",
+                    &ctl.file,
+                    ctl.key_span(if v.anchor.is_some() {
+                        "anchor"
+                    } else {
+                        "grace"
+                    }),
+                    "`anchor` and `grace` only apply to a control with a `cadence`",
+                )
+                .hint("add `cadence: quarterly` (or another cadence), or remove the key"),
             );
         }
     }
@@ -70,7 +125,12 @@ pub fn validate(program: &Program) -> Vec<Diagnostic> {
         for (i, r) in v.controls.iter().enumerate() {
             c.reference(cm, &["controls", &i.to_string()], "control", r, &controls);
         }
-        let kinds = [v.remediation_sla.is_some(), v.notice.is_some(), v.recovery.is_some(), v.retention.is_some()];
+        let kinds = [
+            v.remediation_sla.is_some(),
+            v.notice.is_some(),
+            v.recovery.is_some(),
+            v.retention.is_some(),
+        ];
         if kinds.iter().filter(|k| **k).count() != 1 {
             c.diags.push(
                 Diagnostic::error("commitment-kind", &cm.file, cm.node.span, "a commitment needs exactly one of `remediation_sla`, `notice`, `recovery`, `retention`")
@@ -79,7 +139,13 @@ pub fn validate(program: &Program) -> Vec<Diagnostic> {
         }
         if let Some(sla) = &v.remediation_sla {
             if let Some(cal) = &sla.calendar {
-                c.reference(cm, &["remediation_sla", "calendar"], "calendar", cal, &calendars);
+                c.reference(
+                    cm,
+                    &["remediation_sla", "calendar"],
+                    "calendar",
+                    cal,
+                    &calendars,
+                );
             }
             c.bands(cm, sla);
         }
@@ -92,7 +158,12 @@ pub fn validate(program: &Program) -> Vec<Diagnostic> {
             && r.rto.is_none()
             && r.rpo.is_none()
         {
-            c.diags.push(Diagnostic::error("empty-recovery", &cm.file, cm.span(&["recovery"]), "`recovery` states neither `rto` nor `rpo`"));
+            c.diags.push(Diagnostic::error(
+                "empty-recovery",
+                &cm.file,
+                cm.span(&["recovery"]),
+                "`recovery` states neither `rto` nor `rpo`",
+            ));
         }
     }
     for a in &program.artifacts {
@@ -104,7 +175,12 @@ pub fn validate(program: &Program) -> Vec<Diagnostic> {
     }
     for al in &program.alignments {
         c.criterion(al, &["criterion"], &al.value.criterion);
-        c.per_model(al, "responsibility", al.value.responsibility.keys(), "an owner");
+        c.per_model(
+            al,
+            "responsibility",
+            al.value.responsibility.keys(),
+            "an owner",
+        );
         c.responsibilities(al, &al.value.responsibility);
         for (i, r) in al.value.controls.iter().enumerate() {
             c.reference(al, &["controls", &i.to_string()], "control", r, &controls);
@@ -134,37 +210,69 @@ impl Checker {
         let v = &m.value;
         if v.deployment_models.is_empty() {
             self.diags.push(
-                Diagnostic::error("no-deployment-models", &m.file, m.key_span("deployment_models"), "the program declares no deployment model")
-                    .hint("add at least one, e.g. `- id: self-hosted` with a `name`"),
+                Diagnostic::error(
+                    "no-deployment-models",
+                    &m.file,
+                    m.key_span("deployment_models"),
+                    "the program declares no deployment model",
+                )
+                .hint("add at least one, e.g. `- id: self-hosted` with a `name`"),
             );
         }
         let mut seen = BTreeSet::new();
         for (i, d) in v.deployment_models.iter().enumerate() {
             if !seen.insert(d.id.as_str()) {
-                self.diags.push(Diagnostic::error("duplicate-id", &m.file, m.span(&["deployment_models", &i.to_string(), "id"]), format!("deployment model `{}` is declared twice", d.id)));
+                self.diags.push(Diagnostic::error(
+                    "duplicate-id",
+                    &m.file,
+                    m.span(&["deployment_models", &i.to_string(), "id"]),
+                    format!("deployment model `{}` is declared twice", d.id),
+                ));
             }
         }
         self.text(m, "organization", &v.organization.name);
         self.text(m, "product", &v.product.name);
         if !v.security_contact.email.contains('@') {
             self.diags.push(
-                Diagnostic::error("invalid-email", &m.file, m.span(&["security_contact", "email"]), format!("`{}` is not an email address", v.security_contact.email))
-                    .expected("an address such as security@example.com"),
+                Diagnostic::error(
+                    "invalid-email",
+                    &m.file,
+                    m.span(&["security_contact", "email"]),
+                    format!("`{}` is not an email address", v.security_contact.email),
+                )
+                .expected("an address such as security@example.com"),
             );
         }
         let mut cal_ids = BTreeSet::new();
         for (i, cal) in v.calendars.iter().enumerate() {
             if !cal_ids.insert(cal.id.as_str()) {
-                self.diags.push(Diagnostic::error("duplicate-id", &m.file, m.span(&["calendars", &i.to_string(), "id"]), format!("calendar `{}` is declared twice", cal.id)));
+                self.diags.push(Diagnostic::error(
+                    "duplicate-id",
+                    &m.file,
+                    m.span(&["calendars", &i.to_string(), "id"]),
+                    format!("calendar `{}` is declared twice", cal.id),
+                ));
             }
             if jiff::tz::TimeZone::get(&cal.time_zone).is_err() {
                 self.diags.push(
-                    Diagnostic::error("unknown-time-zone", &m.file, m.span(&["calendars", &i.to_string(), "time_zone"]), format!("`{}` is not a known time zone", cal.time_zone))
-                        .expected("an IANA time zone name such as `Europe/Berlin`, `Asia/Kolkata` or `UTC`"),
+                    Diagnostic::error(
+                        "unknown-time-zone",
+                        &m.file,
+                        m.span(&["calendars", &i.to_string(), "time_zone"]),
+                        format!("`{}` is not a known time zone", cal.time_zone),
+                    )
+                    .expected(
+                        "an IANA time zone name such as `Europe/Berlin`, `Asia/Kolkata` or `UTC`",
+                    ),
                 );
             }
             if cal.working_days.is_empty() {
-                self.diags.push(Diagnostic::error("no-working-days", &m.file, m.span(&["calendars", &i.to_string(), "working_days"]), "a calendar needs at least one working day"));
+                self.diags.push(Diagnostic::error(
+                    "no-working-days",
+                    &m.file,
+                    m.span(&["calendars", &i.to_string(), "working_days"]),
+                    "a calendar needs at least one working day",
+                ));
             }
         }
         for key in v.boundaries.keys() {
@@ -174,18 +282,37 @@ impl Checker {
         }
     }
 
-    fn unique_ids<'a, T: 'a>(&mut self, noun: &str, items: impl Iterator<Item = (&'a Located<T>, &'a str)>) -> Vec<String> {
+    fn unique_ids<'a, T: 'a>(
+        &mut self,
+        noun: &str,
+        items: impl Iterator<Item = (&'a Located<T>, &'a str)>,
+    ) -> Vec<String> {
         let mut seen: BTreeMap<&str, &Located<T>> = BTreeMap::new();
         let mut ids = Vec::new();
         for (item, id) in items {
             if id.trim().is_empty() {
-                self.diags.push(Diagnostic::error("empty-text", &item.file, item.span(&["id"]), format!("the {noun} id is empty")));
+                self.diags.push(Diagnostic::error(
+                    "empty-text",
+                    &item.file,
+                    item.span(&["id"]),
+                    format!("the {noun} id is empty"),
+                ));
                 continue;
             }
             if let Some(first) = seen.get(id) {
                 self.diags.push(
-                    Diagnostic::error("duplicate-id", &item.file, item.span(&["id"]), format!("{noun} `{id}` is defined twice"))
-                        .hint(format!("the first definition is at {}:{}:{}; rename one of them", first.file.display(), first.span(&["id"]).line, first.span(&["id"]).column)),
+                    Diagnostic::error(
+                        "duplicate-id",
+                        &item.file,
+                        item.span(&["id"]),
+                        format!("{noun} `{id}` is defined twice"),
+                    )
+                    .hint(format!(
+                        "the first definition is at {}:{}:{}; rename one of them",
+                        first.file.display(),
+                        first.span(&["id"]).line,
+                        first.span(&["id"]).column
+                    )),
                 );
             } else {
                 seen.insert(id, item);
@@ -198,32 +325,67 @@ impl Checker {
     fn text<T>(&mut self, item: &Located<T>, key: &str, value: &str) {
         if value.trim().is_empty() {
             self.diags.push(
-                Diagnostic::error("empty-text", &item.file, item.span(&[key]), format!("`{key}` is empty"))
-                    .hint("write the sentence a reader should see here"),
+                Diagnostic::error(
+                    "empty-text",
+                    &item.file,
+                    item.span(&[key]),
+                    format!("`{key}` is empty"),
+                )
+                .hint("write the sentence a reader should see here"),
             );
         }
     }
 
-    fn reference<T>(&mut self, item: &Located<T>, path: &[&str], noun: &str, target: &str, known: &[String]) {
+    fn reference<T>(
+        &mut self,
+        item: &Located<T>,
+        path: &[&str],
+        noun: &str,
+        target: &str,
+        known: &[String],
+    ) {
         if !known.iter().any(|k| k == target) {
             self.diags.push(
-                Diagnostic::error("dangling-reference", &item.file, item.span(path), format!("there is no {noun} `{target}`"))
-                    .expected(format!("the id of a {noun} defined in the program"))
-                    .maybe_hint(did_you_mean(target, known.iter().map(String::as_str))),
+                Diagnostic::error(
+                    "dangling-reference",
+                    &item.file,
+                    item.span(path),
+                    format!("there is no {noun} `{target}`"),
+                )
+                .expected(format!("the id of a {noun} defined in the program"))
+                .maybe_hint(did_you_mean(target, known.iter().map(String::as_str))),
             );
         }
     }
 
     fn unknown_model<T>(&mut self, item: &Located<T>, path: &[&str], model: &str) {
         self.diags.push(
-            Diagnostic::error("dangling-reference", &item.file, key_or_value_span(item, path), format!("there is no deployment model `{model}`"))
-                .expected(format!("one of {}", self.models.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", ")))
-                .maybe_hint(did_you_mean(model, self.models.iter().map(String::as_str))),
+            Diagnostic::error(
+                "dangling-reference",
+                &item.file,
+                key_or_value_span(item, path),
+                format!("there is no deployment model `{model}`"),
+            )
+            .expected(format!(
+                "one of {}",
+                self.models
+                    .iter()
+                    .map(|m| format!("`{m}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))
+            .maybe_hint(did_you_mean(model, self.models.iter().map(String::as_str))),
         );
     }
 
     /// Every deployment model has an entry and no entry names an unknown model.
-    fn per_model<'a, T>(&mut self, item: &Located<T>, key: &str, present: impl Iterator<Item = &'a String>, what: &str) {
+    fn per_model<'a, T>(
+        &mut self,
+        item: &Located<T>,
+        key: &str,
+        present: impl Iterator<Item = &'a String>,
+        what: &str,
+    ) {
         let present: Vec<&String> = present.collect();
         for p in &present {
             if !self.models.contains(p) {
@@ -233,8 +395,13 @@ impl Checker {
         for m in self.models.clone() {
             if !present.contains(&&m) {
                 self.diags.push(
-                    Diagnostic::error("missing-model", &item.file, item.key_span(key), format!("`{key}` gives no {what} for deployment model `{m}`"))
-                        .hint(format!("add `{m}:` under `{key}`")),
+                    Diagnostic::error(
+                        "missing-model",
+                        &item.file,
+                        item.key_span(key),
+                        format!("`{key}` gives no {what} for deployment model `{m}`"),
+                    )
+                    .hint(format!("add `{m}:` under `{key}`")),
                 );
             }
         }
@@ -246,13 +413,30 @@ impl Checker {
             let mut need = |party: &str, given: bool, blank: bool| {
                 if !given || blank {
                     self.diags.push(
-                        Diagnostic::error("missing-statement", &item.file, at(party), format!("owner is `{}` in `{model}` but the {party} statement is {}", r.owner, if given { "empty" } else { "missing" }))
-                            .hint(format!("add `{party}:` with what the {party} does")),
+                        Diagnostic::error(
+                            "missing-statement",
+                            &item.file,
+                            at(party),
+                            format!(
+                                "owner is `{}` in `{model}` but the {party} statement is {}",
+                                r.owner,
+                                if given { "empty" } else { "missing" }
+                            ),
+                        )
+                        .hint(format!("add `{party}:` with what the {party} does")),
                     );
                 }
             };
-            need("vendor", r.vendor.is_some() || !r.owner.includes_vendor(), r.owner.includes_vendor() && r.vendor.as_ref().is_some_and(|s| s.is_blank()));
-            need("customer", r.customer.is_some() || !r.owner.includes_customer(), r.owner.includes_customer() && r.customer.as_ref().is_some_and(|s| s.is_blank()));
+            need(
+                "vendor",
+                r.vendor.is_some() || !r.owner.includes_vendor(),
+                r.owner.includes_vendor() && r.vendor.as_ref().is_some_and(|s| s.is_blank()),
+            );
+            need(
+                "customer",
+                r.customer.is_some() || !r.owner.includes_customer(),
+                r.owner.includes_customer() && r.customer.as_ref().is_some_and(|s| s.is_blank()),
+            );
             let extra = match r.owner {
                 Owner::Vendor if r.customer.is_some() => Some("customer"),
                 Owner::Customer if r.vendor.is_some() => Some("vendor"),
@@ -271,24 +455,51 @@ impl Checker {
         let span = item.span(path);
         let Some((prefix, id)) = reference.split_once(':') else {
             self.diags.push(
-                Diagnostic::error("invalid-criterion", &item.file, span, format!("`{reference}` does not name a framework"))
-                    .expected("`framework:ID`, e.g. `soc2:CC6.1`, `iso27001:A.5.18`, `nist-csf:PR.AA-05`"),
+                Diagnostic::error(
+                    "invalid-criterion",
+                    &item.file,
+                    span,
+                    format!("`{reference}` does not name a framework"),
+                )
+                .expected(
+                    "`framework:ID`, e.g. `soc2:CC6.1`, `iso27001:A.5.18`, `nist-csf:PR.AA-05`",
+                ),
             );
             return;
         };
         let Some(fw) = criteria::framework(prefix) else {
             self.diags.push(
-                Diagnostic::error("dangling-reference", &item.file, span, format!("there is no framework `{prefix}`"))
-                    .expected(format!("one of {}", criteria::FRAMEWORKS.iter().map(|f| format!("`{}`", f.prefix)).collect::<Vec<_>>().join(", ")))
-                    .maybe_hint(did_you_mean(prefix, criteria::FRAMEWORKS.iter().map(|f| f.prefix))),
+                Diagnostic::error(
+                    "dangling-reference",
+                    &item.file,
+                    span,
+                    format!("there is no framework `{prefix}`"),
+                )
+                .expected(format!(
+                    "one of {}",
+                    criteria::FRAMEWORKS
+                        .iter()
+                        .map(|f| format!("`{}`", f.prefix))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ))
+                .maybe_hint(did_you_mean(
+                    prefix,
+                    criteria::FRAMEWORKS.iter().map(|f| f.prefix),
+                )),
             );
             return;
         };
         if fw.criterion(id).is_none() {
             self.diags.push(
-                Diagnostic::error("dangling-reference", &item.file, span, format!("{} has no criterion `{id}`", fw.name))
-                    .expected(format!("a criterion id of {}", fw.name))
-                    .maybe_hint(did_you_mean(id, fw.criteria.iter().map(|c| c.id))),
+                Diagnostic::error(
+                    "dangling-reference",
+                    &item.file,
+                    span,
+                    format!("{} has no criterion `{id}`", fw.name),
+                )
+                .expected(format!("a criterion id of {}", fw.name))
+                .maybe_hint(did_you_mean(id, fw.criteria.iter().map(|c| c.id))),
             );
         }
     }
@@ -319,9 +530,20 @@ impl Checker {
                 }
                 let end = t - 1;
                 self.diags.push(
-                    Diagnostic::error("sla-gap", &item.file, item.span(&["remediation_sla", "bands"]), format!("no band covers CVSS scores {}.{}-{}.{}", start / 10, start % 10, end / 10, end % 10))
-                        .expected("bands that together cover 0.1-10.0")
-                        .hint("extend a neighbouring band or add one for this range"),
+                    Diagnostic::error(
+                        "sla-gap",
+                        &item.file,
+                        item.span(&["remediation_sla", "bands"]),
+                        format!(
+                            "no band covers CVSS scores {}.{}-{}.{}",
+                            start / 10,
+                            start % 10,
+                            end / 10,
+                            end % 10
+                        ),
+                    )
+                    .expected("bands that together cover 0.1-10.0")
+                    .hint("extend a neighbouring band or add one for this range"),
                 );
             }
             t += 1;

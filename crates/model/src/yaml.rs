@@ -21,7 +21,10 @@ pub enum NodeKind {
     /// An empty value or `~` / `null`.
     Null,
     /// A scalar; `plain` is false for quoted and block scalars, which are always strings.
-    Scalar { value: String, plain: bool },
+    Scalar {
+        value: String,
+        plain: bool,
+    },
     Seq(Vec<Node>),
     Map(Vec<(Node, Node)>),
 }
@@ -143,7 +146,12 @@ impl Builder {
 fn size(node: &Node) -> usize {
     match &node.kind {
         NodeKind::Seq(items) => 1 + items.iter().map(size).sum::<usize>(),
-        NodeKind::Map(entries) => 1 + entries.iter().map(|(k, v)| size(k) + size(v)).sum::<usize>(),
+        NodeKind::Map(entries) => {
+            1 + entries
+                .iter()
+                .map(|(k, v)| size(k) + size(v))
+                .sum::<usize>()
+        }
         _ => 1,
     }
 }
@@ -160,7 +168,8 @@ impl MarkedEventReceiver for Builder {
                     return;
                 }
                 let plain = style == TScalarStyle::Plain && tag.is_none();
-                let kind = if plain && matches!(value.as_str(), "" | "~" | "null" | "Null" | "NULL") {
+                let kind = if plain && matches!(value.as_str(), "" | "~" | "null" | "Null" | "NULL")
+                {
                     NodeKind::Null
                 } else {
                     NodeKind::Scalar { value, plain }
@@ -168,10 +177,23 @@ impl MarkedEventReceiver for Builder {
                 self.push_value(Node { kind, span }, anchor);
             }
             Event::SequenceStart(anchor, _) => {
-                self.stack.push(Frame::Seq(Node { kind: NodeKind::Seq(Vec::new()), span }, anchor));
+                self.stack.push(Frame::Seq(
+                    Node {
+                        kind: NodeKind::Seq(Vec::new()),
+                        span,
+                    },
+                    anchor,
+                ));
             }
             Event::MappingStart(anchor, _) => {
-                self.stack.push(Frame::Map(Node { kind: NodeKind::Map(Vec::new()), span }, anchor, None));
+                self.stack.push(Frame::Map(
+                    Node {
+                        kind: NodeKind::Map(Vec::new()),
+                        span,
+                    },
+                    anchor,
+                    None,
+                ));
             }
             Event::SequenceEnd | Event::MappingEnd => match self.stack.pop() {
                 Some(Frame::Seq(node, anchor)) | Some(Frame::Map(node, anchor, _)) => {
@@ -182,7 +204,12 @@ impl MarkedEventReceiver for Builder {
                 None => {}
             },
             Event::Alias(id) => {
-                let found = self.anchors.iter().rev().find(|(a, _)| *a == id).map(|(_, n)| n.clone());
+                let found = self
+                    .anchors
+                    .iter()
+                    .rev()
+                    .find(|(a, _)| *a == id)
+                    .map(|(_, n)| n.clone());
                 match found {
                     Some(mut node) => {
                         if self.count(size(&node), span) {
@@ -191,11 +218,18 @@ impl MarkedEventReceiver for Builder {
                         }
                     }
                     None => {
-                        self.error = Some(SyntaxError { message: "unknown alias".into(), span });
+                        self.error = Some(SyntaxError {
+                            message: "unknown alias".into(),
+                            span,
+                        });
                     }
                 }
             }
-            Event::Nothing | Event::StreamStart | Event::StreamEnd | Event::DocumentStart | Event::DocumentEnd => {}
+            Event::Nothing
+            | Event::StreamStart
+            | Event::StreamEnd
+            | Event::DocumentStart
+            | Event::DocumentEnd => {}
         }
     }
 }
@@ -209,9 +243,17 @@ mod tests {
     fn keeps_positions() {
         let doc = parse("a: 1\nb:\n  - x\n  - 'y'\n").unwrap().unwrap();
         let b = doc.get("b").unwrap();
-        let NodeKind::Seq(items) = &b.kind else { panic!("not a seq") };
+        let NodeKind::Seq(items) = &b.kind else {
+            panic!("not a seq")
+        };
         assert_eq!((items[1].span.line, items[1].span.column), (4, 5));
-        assert_eq!(items[1].kind, NodeKind::Scalar { value: "y".into(), plain: false });
+        assert_eq!(
+            items[1].kind,
+            NodeKind::Scalar {
+                value: "y".into(),
+                plain: false
+            }
+        );
     }
 
     #[test]
