@@ -303,7 +303,7 @@ impl Ledger {
                 write_at = self.segments[si].end;
             }
             let seq = self.tree.size();
-            if seq % TILE == 0 {
+            if seq.is_multiple_of(TILE) {
                 self.marks.push(Mark {
                     segment: si,
                     offset: write_at + buf.len() as u64,
@@ -849,7 +849,7 @@ fn read_range(
                     buf.drain(..pos);
                     base += pos as u64;
                     pos = 0;
-                    let want = (seg.end - base - buf.len() as u64).min(64 << 10).max(1) as usize;
+                    let want = (seg.end - base - buf.len() as u64).clamp(1, 64 << 10) as usize;
                     let old = buf.len();
                     buf.resize(old + want, 0);
                     let read_at = base + old as u64;

@@ -194,7 +194,7 @@ impl HashTree {
 impl SubtreeSource for HashTree {
     fn subtree(&self, lo: u64, hi: u64) -> Result<Hash, ProofError> {
         let n = hi - lo;
-        if hi > self.size || !n.is_power_of_two() || lo % n != 0 {
+        if hi > self.size || !n.is_power_of_two() || !lo.is_multiple_of(n) {
             return Err(ProofError::Source(format!("no stored subtree {lo}..{hi}")));
         }
         let k = n.trailing_zeros();

@@ -268,22 +268,22 @@ pub fn verify(data: &Path, opts: &VerifyOptions) -> Result<Report> {
                     );
                 }
             }
-            if memchr_evidence(payload) {
-                if let Ok(v) = serde_json::from_slice::<serde_json::Value>(payload) {
-                    match EvidenceAdded::from_value(&v) {
-                        Some(Ok(e)) => {
-                            r.evidence_entries += 1;
-                            evidence_blobs.push((seq, e.blob));
-                        }
-                        Some(Err(e)) => r.add(
-                            "evidence",
-                            Some(seq),
-                            Some(path),
-                            Some(at),
-                            format!("entry {seq}: invalid evidence.added: {e}"),
-                        ),
-                        None => {}
+            if memchr_evidence(payload)
+                && let Ok(v) = serde_json::from_slice::<serde_json::Value>(payload)
+            {
+                match EvidenceAdded::from_value(&v) {
+                    Some(Ok(e)) => {
+                        r.evidence_entries += 1;
+                        evidence_blobs.push((seq, e.blob));
                     }
+                    Some(Err(e)) => r.add(
+                        "evidence",
+                        Some(seq),
+                        Some(path),
+                        Some(at),
+                        format!("entry {seq}: invalid evidence.added: {e}"),
+                    ),
+                    None => {}
                 }
             }
             cr.push(leaf);
@@ -403,28 +403,28 @@ fn read_checkpoints(
                 continue;
             }
         };
-        if let Some(o) = origin {
-            if cp.origin != o {
-                r.add(
-                    "checkpoint",
-                    Some(cp.size),
-                    Some(&path),
-                    None,
-                    format!("checkpoint names log {:?}, not {o:?}", cp.origin),
-                );
-                continue;
-            }
+        if let Some(o) = origin
+            && cp.origin != o
+        {
+            r.add(
+                "checkpoint",
+                Some(cp.size),
+                Some(&path),
+                None,
+                format!("checkpoint names log {:?}, not {o:?}", cp.origin),
+            );
+            continue;
         }
-        if let Some(n) = named_size {
-            if n != cp.size {
-                r.add(
-                    "checkpoint",
-                    Some(cp.size),
-                    Some(&path),
-                    None,
-                    format!("file name says size {n}, content says {}", cp.size),
-                );
-            }
+        if let Some(n) = named_size
+            && n != cp.size
+        {
+            r.add(
+                "checkpoint",
+                Some(cp.size),
+                Some(&path),
+                None,
+                format!("file name says size {n}, content says {}", cp.size),
+            );
         }
         r.checkpoints_verified += 1;
         out.push(SignedRoot {
@@ -494,10 +494,13 @@ fn check_roots(
         match roots_at.get(&cp.size) {
             None => r.add(
                 "checkpoint",
-                Some(n),
+                Some(from.min(n)),
                 Some(&cp.file),
                 None,
-                format!("signed checkpoint covers {} entries but only {n} are stored: entries {n}..{} are missing", cp.size, cp.size),
+                format!(
+                    "signed checkpoint covers {} entries but only {n} are stored: entries were dropped after entry {from} or cut off at the end",
+                    cp.size
+                ),
             ),
             Some(root) if *root != cp.root => r.add(
                 "root",
