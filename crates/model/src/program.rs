@@ -1,6 +1,7 @@
 //! `program.yaml`: who the vendor is, what product, its deployment models, contacts,
 //! calendars and the boundaries of each party.
 
+use crate::commitment::Severity;
 use crate::date::Date;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -27,6 +28,47 @@ pub struct ProgramFile {
     /// Short paragraphs about the program for the overview page.
     #[serde(default)]
     pub summary: Option<String>,
+    /// What makes `covenant check` fail with exit 1.
+    #[serde(default)]
+    pub gate: Gate,
+}
+
+/// The CI gate policy. By default every overdue obligation, every unbacked claim and every
+/// SLA breach fails the gate.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Gate {
+    /// Fail when a control's activity or evidence is overdue.
+    #[serde(default = "yes")]
+    pub overdue_obligations: bool,
+    /// Fail when a published claim is no longer backed by met obligations.
+    #[serde(default = "yes")]
+    pub unbacked_claims: bool,
+    /// Fail on SLA breaches of findings at or above this severity; `none` never fails.
+    #[serde(default = "low")]
+    pub sla_breaches: Severity,
+    /// Fail when a notice (incident, advisory, request) is overdue.
+    #[serde(default = "yes")]
+    pub overdue_notices: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn low() -> Severity {
+    Severity::Low
+}
+
+impl Default for Gate {
+    fn default() -> Self {
+        Gate {
+            overdue_obligations: true,
+            unbacked_claims: true,
+            sla_breaches: Severity::Low,
+            overdue_notices: true,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]

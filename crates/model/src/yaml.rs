@@ -195,14 +195,14 @@ impl MarkedEventReceiver for Builder {
                     None,
                 ));
             }
-            Event::SequenceEnd | Event::MappingEnd => match self.stack.pop() {
-                Some(Frame::Seq(node, anchor)) | Some(Frame::Map(node, anchor, _)) => {
-                    if self.count(1, node.span) {
-                        self.push_value(node, anchor);
-                    }
+            Event::SequenceEnd | Event::MappingEnd => {
+                if let Some(Frame::Seq(node, anchor) | Frame::Map(node, anchor, _)) =
+                    self.stack.pop()
+                    && self.count(1, node.span)
+                {
+                    self.push_value(node, anchor);
                 }
-                None => {}
-            },
+            }
             Event::Alias(id) => {
                 let found = self
                     .anchors
