@@ -24,6 +24,7 @@ pub struct PurlParts {
     pub purl_type: String,
     pub name: String,
     pub version: Option<String>,
+    pub qualifiers: Vec<(String, String)>,
 }
 
 /// Splits a package URL. OS package versions get their `epoch` qualifier put back in front
@@ -52,10 +53,16 @@ pub fn parse_purl(purl: &str) -> Result<PurlParts, String> {
         }
         _ => v.to_owned(),
     });
+    let qualifiers = p
+        .qualifiers()
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
     Ok(PurlParts {
         purl_type: ty,
         name,
         version,
+        qualifiers,
     })
 }
 

@@ -31,3 +31,7 @@ pub mod sla;
 pub use event::{FindingEvent, FoldError, IngestOptions, TriageRequest, fold, plan_ingest, triage};
 pub use finding::{Finding, FindingSet, Rating, RatingBasis, Status};
 pub use sla::{SlaInput, assign_sla};
+
+pub mod export;
+
+pub use export::ExportMeta;

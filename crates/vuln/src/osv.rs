@@ -386,6 +386,17 @@ impl AdvisoryDb {
                     continue;
                 }
             };
+            // Path and git dependencies share names with registry packages but not their code.
+            if let Some((k, v)) = parts
+                .qualifiers
+                .iter()
+                .find(|(k, v)| (k == "download_url" && v.starts_with("file:")) || k == "vcs_url")
+            {
+                report
+                    .skipped
+                    .push(skip(format!("not a registry package ({k}={v})")));
+                continue;
+            }
             let Some(eco) = Ecosystem::from_purl_type(&parts.purl_type) else {
                 report
                     .skipped
