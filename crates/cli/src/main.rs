@@ -1,15 +1,22 @@
 //! The `covenant` binary: parses arguments, calls the domain crates, renders results.
 //! Reading the clock happens here and only here; domain code receives `now`.
 
+mod clock;
 mod cmd;
 mod exit;
+mod findings;
 mod report;
+mod state;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "covenant", version, about = "Security program as code, promises as proof")]
+#[command(
+    name = "covenant",
+    version,
+    about = "Security program as code, promises as proof"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -33,6 +40,16 @@ enum Command {
     Bench(cmd::bench::Args),
     /// Vulnerability findings: ingest SBOMs and scanner output, list, triage.
     Vuln(cmd::vuln::Args),
+    /// Overdue and upcoming obligations, unbacked claims and control health.
+    Status(cmd::status::Args),
+    /// Upcoming obligations as an iCalendar feed.
+    Calendar(cmd::calendar::Args),
+    /// Record a security incident: open, notify, close.
+    Incident(cmd::record::IncidentArgs),
+    /// Record a release and the findings it fixes.
+    Release(cmd::record::ReleaseArgs),
+    /// Waive an obligation until a date, with a reason and an approver.
+    Waive(cmd::record::WaiveArgs),
 }
 
 fn main() -> ExitCode {
@@ -57,6 +74,11 @@ fn main() -> ExitCode {
         Command::Evidence(a) => cmd::evidence::run(a),
         Command::Bench(a) => cmd::bench::run(a),
         Command::Vuln(a) => cmd::vuln::run(a),
+        Command::Status(a) => cmd::status::run(a),
+        Command::Calendar(a) => cmd::calendar::run(a),
+        Command::Incident(a) => cmd::record::incident(a),
+        Command::Release(a) => cmd::record::release(a),
+        Command::Waive(a) => cmd::record::waive(a),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -210,9 +210,10 @@ pub(crate) fn cadence_obligations(
     let first_k = (elapsed / period_days - MAX_HISTORY as i64).max(0);
     let mut occurrences = Vec::new();
     let mut k = first_k;
+    // The anchor starts the first period; occurrence k is due at the end of period k.
     while let (Some(due), Some(prev)) = (
+        add_period(anchor, cadence, k + 1),
         add_period(anchor, cadence, k),
-        add_period(anchor, cadence, k - 1),
     ) {
         let start = cal.end_of(prev)?;
         let mut deadline = cal.end_of(due)?;
@@ -314,11 +315,13 @@ pub(crate) fn evidence_obligations(
                     .manifest
                     .as_ref()
                     .map(|m| m.value.version.effective.0);
-                let due = match effective {
-                    Some(d) => cal.end_of(d)?,
-                    None => ctx.now,
+                // With nothing recorded yet, the first item is due one freshness period
+                // after the program took effect.
+                let (start, due) = match effective {
+                    Some(d) => (cal.start_of(d)?, cal.add(cal.start_of(d)?, fresh)?),
+                    None => (ctx.now, ctx.now),
                 };
-                let (status, waiver) = ctx.status(&id, due, due, None);
+                let (status, waiver) = ctx.status(&id, start, due, None);
                 (
                     status,
                     due,

@@ -42,6 +42,9 @@ pub struct Since {
 #[derive(Debug, Clone, Default)]
 pub struct Options {
     pub since: Option<Since>,
+    /// Claim states by claim id (`control:ID` → `backed` | `unbacked` | `unsupported`), from
+    /// the engine; documents mark each claim with it. Empty: no marks.
+    pub claims: BTreeMap<String, String>,
 }
 
 /// The published files, by path relative to the output directory.
@@ -96,7 +99,7 @@ fn has_content(kind: DocumentKind, view: &View) -> bool {
 
 /// Renders every document of a valid program.
 pub fn publish(program: &Program, options: &Options) -> Result<Output, PublishError> {
-    let view = View::of(program).ok_or(PublishError::NoManifest)?;
+    let view = View::of(program, &options.claims).ok_or(PublishError::NoManifest)?;
     let env = render::environment(&program.templates).map_err(|source| PublishError::Template {
         name: "templates/".into(),
         source,

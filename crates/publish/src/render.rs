@@ -6,6 +6,7 @@ use minijinja::{Environment, Error, Output, State, UndefinedBehavior, Value};
 /// Built-in templates by name. A program overrides one by shipping `templates/<name>`.
 pub const BUILTIN: &[(&str, &str)] = &[
     ("_header.md.j2", include_str!("../templates/_header.md.j2")),
+    ("_claim.md.j2", include_str!("../templates/_claim.md.j2")),
     ("matrix.md.j2", include_str!("../templates/matrix.md.j2")),
     (
         "responsibilities.md.j2",

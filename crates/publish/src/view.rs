@@ -74,6 +74,8 @@ pub struct ControlView {
     pub statement: String,
     pub criteria: Vec<CriterionView>,
     pub cadence: Option<String>,
+    /// Whether the statement is backed right now: `backed`, `unbacked`, `unsupported`.
+    pub claim: Option<String>,
     /// Ownership per deployment model id.
     pub owners: BTreeMap<String, PartyView>,
 }
@@ -93,6 +95,7 @@ pub struct CommitmentView {
     pub statement: String,
     /// The numbers of the promise in one line ("respond within 24 hours").
     pub terms: Vec<String>,
+    pub claim: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -102,6 +105,7 @@ pub struct SlaView {
     pub statement: String,
     pub bands: Vec<BandView>,
     pub release_horizon: Option<String>,
+    pub claim: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -233,7 +237,8 @@ fn terms(c: &Commitment) -> Vec<String> {
 
 impl View {
     /// Builds the view of a valid program. Only call it on a program without errors.
-    pub fn of(program: &Program) -> Option<View> {
+    /// `claims` maps claim ids (`control:ID`, `commitment:ID`) to their state, when known.
+    pub fn of(program: &Program, claims: &BTreeMap<String, String>) -> Option<View> {
         let m = &program.manifest.as_ref()?.value;
         let models: Vec<ModelView> = m
             .deployment_models
@@ -267,6 +272,7 @@ impl View {
                         statement: c.value.statement.clone(),
                         criteria: c.value.criteria.iter().map(|r| criterion(r)).collect(),
                         cadence: c.value.cadence.map(|c| c.to_string()),
+                        claim: claims.get(&format!("control:{}", c.value.id)).cloned(),
                         owners: c
                             .value
                             .responsibility
@@ -294,6 +300,7 @@ impl View {
                     })
                     .collect(),
                 release_horizon: s.release_horizon.map(|h| h.to_string()),
+                claim: claims.get(&format!("commitment:{}", c.value.id)).cloned(),
             })
         });
         let mut frameworks: BTreeMap<String, AlignmentView> = BTreeMap::new();
@@ -375,6 +382,7 @@ impl View {
                     title: c.value.title.clone(),
                     statement: c.value.statement.clone(),
                     terms: terms(&c.value),
+                    claim: claims.get(&format!("commitment:{}", c.value.id)).cloned(),
                 })
                 .collect(),
             sla,

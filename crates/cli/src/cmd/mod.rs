@@ -1,10 +1,13 @@
 //! One module per verb.
 
 pub mod bench;
+pub mod calendar;
 pub mod check;
 pub mod evidence;
 pub mod init;
 pub mod ledger;
 pub mod publish;
+pub mod record;
 pub mod schema;
+pub mod status;
 pub mod vuln;

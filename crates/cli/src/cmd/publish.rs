@@ -3,6 +3,7 @@
 use crate::exit;
 use crate::report;
 use anyhow::Context;
+use covenant_engine::claim::{Claim, ClaimState};
 use covenant_model::{Severity, Sources};
 use covenant_publish::snapshot::{self, Snapshot};
 use covenant_publish::{Options, Since};
@@ -23,6 +24,14 @@ pub struct Args {
     /// Print the list of written files as JSON.
     #[arg(long)]
     pub json: bool,
+    /// Publish even when a claim is not backed by met obligations (it is marked as such).
+    #[arg(long)]
+    pub allow_unbacked: bool,
+    /// Judge claims at this time instead of now (RFC 3339, or a date).
+    #[arg(long)]
+    pub at: Option<String>,
+    #[command(flatten)]
+    pub data: crate::state::DataDir,
 }
 
 pub fn run(args: Args) -> anyhow::Result<u8> {
@@ -41,7 +50,10 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     }
     let since = match &args.since {
         Some(s) => match earlier_snapshot(&args.program, s) {
-            Ok(snapshot) => Some(Since { label: s.clone(), snapshot }),
+            Ok(snapshot) => Some(Since {
+                label: s.clone(),
+                snapshot,
+            }),
             Err(e) => {
                 eprintln!("error: --since {s}: {e:#}");
                 return Ok(exit::USAGE);
@@ -49,19 +61,60 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         },
         None => None,
     };
-    let output = covenant_publish::publish(&program, &Options { since })?;
+    let now = crate::clock::now(args.at.as_deref())?;
+    let state = crate::state::read_state(&args.data.resolve(&args.program))?;
+    let eval = crate::state::evaluate_at(&program, &state, now)?;
+    let unbacked: Vec<&Claim> = eval
+        .claims
+        .iter()
+        .filter(|c| c.state == ClaimState::Unbacked)
+        .collect();
+    if !unbacked.is_empty() && !args.allow_unbacked {
+        eprintln!(
+            "error: {} published claims are not backed at {now}:",
+            unbacked.len()
+        );
+        for c in &unbacked {
+            eprintln!("  {}: {}", c.id, c.reasons.join("; "));
+        }
+        eprintln!(
+            "hint: record the missing evidence, or pass --allow-unbacked to publish them marked as not backed"
+        );
+        return Ok(exit::VIOLATIONS);
+    }
+    let claims = eval
+        .claims
+        .iter()
+        .map(|c| {
+            let state = match c.state {
+                ClaimState::Backed => "backed",
+                ClaimState::Unbacked => "unbacked",
+                ClaimState::Unsupported => "unsupported",
+            };
+            (c.id.clone(), state.to_string())
+        })
+        .collect();
+    let output = covenant_publish::publish(&program, &Options { since, claims })?;
     for (name, bytes) in &output.files {
         let path = args.out.join(name);
         if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("creating {}", parent.display()))?;
         }
         std::fs::write(&path, bytes).with_context(|| format!("writing {}", path.display()))?;
     }
     if args.json {
         let files: Vec<&String> = output.files.keys().collect();
-        println!("{}", serde_json::json!({ "out": args.out.display().to_string(), "files": files }));
+        println!(
+            "{}",
+            serde_json::json!({ "out": args.out.display().to_string(), "files": files })
+        );
     } else {
-        println!("published {} files to {}", output.files.len(), args.out.display());
+        println!(
+            "published {} files to {}",
+            output.files.len(),
+            args.out.display()
+        );
         println!("open {}", args.out.join("index.html").display());
     }
     Ok(exit::OK)
@@ -73,22 +126,36 @@ fn earlier_snapshot(program: &Path, since: &str) -> anyhow::Result<Snapshot> {
     let dir = Path::new(since);
     if dir.is_dir() {
         let path = dir.join(snapshot::FILE);
-        let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("reading {}", path.display()))?;
         return serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()));
     }
     let sources = sources_at_revision(program, since)?;
     let (old, diags) = covenant_model::check(&sources);
     if diags.iter().any(|d| d.severity == Severity::Error) {
-        anyhow::bail!("the program at {since} does not load ({} errors)", diags.len());
+        anyhow::bail!(
+            "the program at {since} does not load ({} errors)",
+            diags.len()
+        );
     }
-    let view = covenant_publish::view::View::of(&old).context("the program at that revision has no program.yaml")?;
+    let view = covenant_publish::view::View::of(&old, &Default::default())
+        .context("the program at that revision has no program.yaml")?;
     Ok(Snapshot::of(&view))
 }
 
 fn git(program: &Path, args: &[&str]) -> anyhow::Result<String> {
-    let out = Command::new("git").arg("-C").arg(program).args(args).output().context("running git")?;
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(program)
+        .args(args)
+        .output()
+        .context("running git")?;
     if !out.status.success() {
-        anyhow::bail!("git {}: {}", args.join(" "), String::from_utf8_lossy(&out.stderr).trim());
+        anyhow::bail!(
+            "git {}: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
     }
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }

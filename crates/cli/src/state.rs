@@ -1,0 +1,83 @@
+//! Loading what program-scoped verbs work on: the program, the ledger's events, the
+//! findings, and the evaluation at `now`.
+
+use crate::report;
+use anyhow::Context;
+use covenant_engine::event::{Event, EventError, parse_events};
+use covenant_engine::finding::FindingClock;
+use covenant_engine::{Evaluation, evaluate};
+use covenant_model::{Program, Severity, Sources};
+use jiff::Timestamp;
+use std::path::{Path, PathBuf};
+
+/// Where the ledger is: `--data`, else `$COVENANT_DATA`, else `PROGRAM/.covenant` when it
+/// exists (a program and its recorded history can live side by side in one repository),
+/// else `.covenant` in the current directory like the ledger verbs.
+#[derive(clap::Args, Clone, Debug)]
+pub struct DataDir {
+    /// Data directory holding the ledger (default: $COVENANT_DATA, else PROGRAM/.covenant if present, else ./.covenant).
+    #[arg(long, env = "COVENANT_DATA")]
+    pub data: Option<PathBuf>,
+}
+
+impl DataDir {
+    pub fn resolve(&self, program: &Path) -> PathBuf {
+        if let Some(d) = &self.data {
+            return d.clone();
+        }
+        let beside = program.join(".covenant");
+        if beside.is_dir() {
+            beside
+        } else {
+            PathBuf::from(".covenant")
+        }
+    }
+}
+
+/// A program loaded without errors, or the rendered diagnostics.
+pub fn load_program(
+    dir: &Path,
+) -> Result<(Sources, Program, Vec<covenant_model::Diagnostic>), String> {
+    let sources = Sources::read_dir(dir)
+        .map_err(|e| format!("error: cannot read program {}: {e}\n", dir.display()))?;
+    let (program, diags) = covenant_model::check(&sources);
+    if diags.iter().any(|d| d.severity == Severity::Error) {
+        return Err(report::render(dir, &sources, &diags));
+    }
+    Ok((sources, program, diags))
+}
+
+pub struct State {
+    pub events: Vec<(u64, Event)>,
+    pub event_errors: Vec<EventError>,
+    pub findings: Vec<FindingClock>,
+    /// False when no ledger exists yet in the data directory.
+    pub ledger_found: bool,
+}
+
+/// Reads the ledger's events; a missing ledger is an empty history, not an error.
+pub fn read_state(data: &Path) -> anyhow::Result<State> {
+    if !covenant_ledger::Layout::new(data).origin().exists() {
+        return Ok(State {
+            events: Vec::new(),
+            event_errors: Vec::new(),
+            findings: Vec::new(),
+            ledger_found: false,
+        });
+    }
+    let ledger = covenant_ledger::Ledger::open(data)
+        .with_context(|| format!("opening the ledger in {}", data.display()))?;
+    let values = ledger.values().context("reading ledger entries")?;
+    let (events, event_errors) = parse_events(values.iter().map(|(s, v)| (*s, v)));
+    let findings = crate::findings::from_values(&values);
+    Ok(State {
+        events,
+        event_errors,
+        findings,
+        ledger_found: true,
+    })
+}
+
+pub fn evaluate_at(program: &Program, state: &State, now: Timestamp) -> anyhow::Result<Evaluation> {
+    Ok(evaluate(program, &state.events, &state.findings, now)?)
+}
