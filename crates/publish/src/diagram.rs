@@ -19,19 +19,45 @@ const BOX_H: u32 = 44;
 const GAP: u32 = 12;
 const PER_ROW: u32 = 4;
 
-fn boxes(out: &mut String, names: &[&str], x0: u32, y0: u32, fill: &str) -> u32 {
+/// Splits a label that would overflow its box into two lines at the space nearest the middle.
+fn wrap(name: &str) -> Vec<&str> {
+    const FITS: usize = 24;
+    if name.chars().count() <= FITS {
+        return vec![name];
+    }
+    let mid = name.len() / 2;
+    let split = name
+        .char_indices()
+        .filter(|(_, c)| *c == ' ')
+        .map(|(i, _)| i)
+        .min_by_key(|i| i.abs_diff(mid));
+    match split {
+        Some(i) => vec![&name[..i], &name[i + 1..]],
+        None => vec![name],
+    }
+}
+
+fn boxes(out: &mut String, names: &[&str], x0: u32, y0: u32, fill: &str, per_row: u32) -> u32 {
     let mut y = y0;
-    for (i, chunk) in names.chunks(PER_ROW as usize).enumerate() {
+    for (i, chunk) in names.chunks(per_row as usize).enumerate() {
         y = y0 + u32::try_from(i).unwrap_or(0) * (BOX_H + GAP);
         for (j, name) in chunk.iter().enumerate() {
             let x = x0 + u32::try_from(j).unwrap_or(0) * (BOX_W + GAP);
             let _ = write!(
                 out,
-                r##"<rect x="{x}" y="{y}" width="{BOX_W}" height="{BOX_H}" rx="4" fill="{fill}" stroke="#57606a"/><text x="{}" y="{}" text-anchor="middle" font-size="12">{}</text>"##,
-                x + BOX_W / 2,
-                y + BOX_H / 2 + 4,
-                esc(name)
+                r##"<rect x="{x}" y="{y}" width="{BOX_W}" height="{BOX_H}" rx="4" fill="{fill}" stroke="#57606a"/>"##
             );
+            let lines = wrap(name);
+            let first = y + BOX_H / 2 + 4 - 7 * (u32::try_from(lines.len()).unwrap_or(1) - 1);
+            for (n, line) in lines.iter().enumerate() {
+                let _ = write!(
+                    out,
+                    r#"<text x="{}" y="{}" text-anchor="middle" font-size="12">{}</text>"#,
+                    x + BOX_W / 2,
+                    first + 14 * u32::try_from(n).unwrap_or(0),
+                    esc(line)
+                );
+            }
         }
     }
     if names.is_empty() {
@@ -77,7 +103,7 @@ pub fn boundary_svg(view: &View, model: &ModelView) -> String {
         body,
         r#"<text x="24" y="34" font-size="15" font-weight="bold">CUSTOMER BOUNDARY</text>"#
     );
-    let mut y = boxes(&mut body, &customer, 24, 48, "#eaeef2");
+    let mut y = boxes(&mut body, &customer, 24, 48, "#eaeef2", PER_ROW);
     y = list(&mut body, &model.customer_boundary, 28, y);
     let inner_top = y + 4;
     let mut inner = String::new();
@@ -87,7 +113,15 @@ pub fn boundary_svg(view: &View, model: &ModelView) -> String {
         inner_top + 26,
         esc(&view.product)
     );
-    let mut iy = boxes(&mut inner, &vendor, 52, inner_top + 40, "#ddf4ff");
+    // The vendor box is indented, so one box fewer fits per row.
+    let mut iy = boxes(
+        &mut inner,
+        &vendor,
+        52,
+        inner_top + 40,
+        "#ddf4ff",
+        PER_ROW - 1,
+    );
     iy = list(&mut inner, &model.vendor_boundary, 56, iy);
     let inner_h = iy - inner_top + 8;
     let _ = write!(
