@@ -2,7 +2,7 @@
 //! rebuilds the current findings from them. Ingest does not mutate state; it plans events.
 
 use crate::component::Component;
-use crate::cvss::CvssScore;
+use crate::cvss::{CvssError, CvssScore, Declared};
 use crate::dedupe::{Merged, merge};
 use crate::finding::{Finding, FindingSet, Status, finding_id};
 use crate::observation::{Justification, Observation, Source, VexState};
@@ -21,8 +21,9 @@ pub enum FindingEvent {
         at: String,
         aliases: BTreeSet<String>,
         component: Component,
+        /// CVSS vectors only: scores are derived on fold, and the ledger's canonical JSON holds no floats.
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
-        cvss: Vec<CvssScore>,
+        cvss: Vec<String>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reported_severity: Option<Severity>,
         default_severity: Severity,
@@ -41,7 +42,7 @@ pub enum FindingEvent {
         #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
         new_aliases: BTreeSet<String>,
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
-        new_cvss: Vec<CvssScore>,
+        new_cvss: Vec<String>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reported_severity: Option<Severity>,
         #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
@@ -86,6 +87,29 @@ pub enum FoldError {
     DuplicateOpen { index: usize, finding: String },
     #[error("event {index}: finding {finding:?} does not exist")]
     UnknownFinding { index: usize, finding: String },
+    #[error("event {index}: finding {finding:?}: {error}")]
+    Cvss {
+        index: usize,
+        finding: String,
+        error: CvssError,
+    },
+}
+
+fn scores(index: usize, finding: &str, vectors: &[String]) -> Result<Vec<CvssScore>, FoldError> {
+    vectors
+        .iter()
+        .map(|v| {
+            CvssScore::parse(v, Declared::Unknown).map_err(|error| FoldError::Cvss {
+                index,
+                finding: finding.to_owned(),
+                error,
+            })
+        })
+        .collect()
+}
+
+fn vectors(scores: &[CvssScore]) -> Vec<String> {
+    scores.iter().map(|s| s.vector.clone()).collect()
 }
 
 /// Rebuilds the findings from their events, in ledger order.
@@ -120,11 +144,12 @@ pub fn apply(set: &mut FindingSet, index: usize, e: &FindingEvent) -> Result<(),
                     finding: finding.clone(),
                 });
             }
+            let cvss = scores(index, finding, cvss)?;
             set.insert(Finding {
                 id: finding.clone(),
                 aliases: aliases.clone(),
                 component: component.clone(),
-                cvss: cvss.clone(),
+                cvss,
                 reported_severity: *reported_severity,
                 default_severity: *default_severity,
                 first_detected: at.clone(),
@@ -155,9 +180,9 @@ pub fn apply(set: &mut FindingSet, index: usize, e: &FindingEvent) -> Result<(),
             f.last_seen = at.clone();
             f.sources.extend(sources.iter().cloned());
             f.aliases.extend(new_aliases.iter().cloned());
-            for s in new_cvss {
-                if !f.cvss.contains(s) {
-                    f.cvss.push(s.clone());
+            for s in scores(index, finding, new_cvss)? {
+                if !f.cvss.contains(&s) {
+                    f.cvss.push(s);
                 }
             }
             if let Some(r) = reported_severity {
@@ -223,7 +248,7 @@ pub fn plan_ingest(
                         .cvss
                         .iter()
                         .filter(|s| !f.cvss.contains(s))
-                        .cloned()
+                        .map(|s| s.vector.clone())
                         .collect(),
                     reported_severity: m
                         .reported_severity
@@ -276,7 +301,7 @@ fn opened_event(id: &str, m: &Merged, opts: &IngestOptions) -> FindingEvent {
         at: opts.at.clone(),
         aliases: m.ids.clone(),
         component: m.component.clone(),
-        cvss: m.cvss.clone(),
+        cvss: vectors(&m.cvss),
         reported_severity: m.reported_severity,
         default_severity: opts.default_severity,
         fixed_versions: m.fixed_versions.clone(),

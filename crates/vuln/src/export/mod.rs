@@ -64,9 +64,19 @@ pub(crate) fn iri_segment(s: &str) -> String {
     out
 }
 
-/// A component's reference inside generated documents: its purl, else a URN built from name and version.
+/// A component's reference inside generated documents: its purl, else a `pkg:generic` purl built
+/// from name and version, so every consumer (and our own importers) can read it back.
 pub(crate) fn component_ref(c: &Component) -> String {
-    c.purl.clone().unwrap_or_else(|| {
+    if let Some(p) = &c.purl {
+        return p.clone();
+    }
+    let generic = packageurl::PackageUrl::new("generic", c.name.as_str()).and_then(|mut p| {
+        if let Some(v) = &c.version {
+            p.with_version(v.as_str())?;
+        }
+        Ok(p.to_string())
+    });
+    generic.unwrap_or_else(|_| {
         let v = c
             .version
             .as_deref()

@@ -8,14 +8,10 @@ pub fn openvex(findings: &FindingSet, meta: &ExportMeta) -> Value {
     let mut statements = Vec::new();
     for f in findings.iter() {
         let mut sub = Map::new();
-        match &f.component.purl {
-            Some(p) => {
-                sub.insert("@id".into(), json!(p));
-                sub.insert("identifiers".into(), json!({ "purl": p }));
-            }
-            None => {
-                sub.insert("@id".into(), json!(component_ref(&f.component)));
-            }
+        let r = component_ref(&f.component);
+        sub.insert("@id".into(), json!(r));
+        if r.starts_with("pkg:") {
+            sub.insert("identifiers".into(), json!({ "purl": r }));
         }
         let mut product = Map::new();
         product.insert("@id".into(), json!(meta.product_ref()));
