@@ -12,6 +12,7 @@ pub fn validate(program: &Program) -> Vec<Diagnostic> {
     let mut c = Checker {
         diags: Vec::new(),
         models: Vec::new(),
+        manifest: program.manifest.is_some(),
     };
     if let Some(m) = &program.manifest {
         c.models = m
@@ -138,7 +139,9 @@ pub fn validate(program: &Program) -> Vec<Diagnostic> {
             );
         }
         if let Some(sla) = &v.remediation_sla {
-            if let Some(cal) = &sla.calendar {
+            if let Some(cal) = &sla.calendar
+                && c.manifest
+            {
                 c.reference(
                     cm,
                     &["remediation_sla", "calendar"],
@@ -151,6 +154,7 @@ pub fn validate(program: &Program) -> Vec<Diagnostic> {
         }
         if let Some(n) = &v.notice
             && let Some(cal) = &n.calendar
+            && c.manifest
         {
             c.reference(cm, &["notice", "calendar"], "calendar", cal, &calendars);
         }
@@ -203,6 +207,10 @@ pub fn validate(program: &Program) -> Vec<Diagnostic> {
 struct Checker {
     diags: Vec<Diagnostic>,
     models: Vec<String>,
+    /// Whether program.yaml loaded. When it did not (its own errors are reported), the
+    /// deployment models and calendars are unknown, so references to them are not
+    /// checked: otherwise one typo in program.yaml would flag every model reference.
+    manifest: bool,
 }
 
 impl Checker {
@@ -359,6 +367,9 @@ impl Checker {
     }
 
     fn unknown_model<T>(&mut self, item: &Located<T>, path: &[&str], model: &str) {
+        if !self.manifest {
+            return;
+        }
         self.diags.push(
             Diagnostic::error(
                 "dangling-reference",
@@ -386,6 +397,9 @@ impl Checker {
         present: impl Iterator<Item = &'a String>,
         what: &str,
     ) {
+        if !self.manifest {
+            return;
+        }
         let present: Vec<&String> = present.collect();
         for p in &present {
             if !self.models.contains(p) {
@@ -399,7 +413,7 @@ impl Checker {
                         "missing-model",
                         &item.file,
                         item.key_span(key),
-                        format!("`{key}` gives no {what} for deployment model `{m}`"),
+                        format!("`{key}` does not give {what} for deployment model `{m}`"),
                     )
                     .hint(format!("add `{m}:` under `{key}`")),
                 );
