@@ -7,6 +7,7 @@
 //!   ledger/log/<first seq:020>.seg     segment files
 //!   ledger/tree/level0.hashes          leaf hashes
 //!   ledger/tree/level8.hashes          roots of complete 256-leaf subtrees
+//!   ledger/tree/synced                 recovery hint: leaf hashes known durable
 //!   ledger/checkpoint                  latest signed checkpoint (replaced atomically)
 //!   ledger/checkpoints/<size:020>-<unix seconds:020>.checkpoint   write-once copies
 //!   blobs/sha256/<2 hex>/<64 hex>      evidence files by content hash
@@ -46,6 +47,10 @@ impl Layout {
     }
     pub fn level8(&self) -> PathBuf {
         self.tree().join("level8.hashes")
+    }
+    /// Recovery hint: how many leaf hashes are known durable (not part of the verified format).
+    pub fn synced(&self) -> PathBuf {
+        self.tree().join("synced")
     }
     pub fn latest_checkpoint(&self) -> PathBuf {
         self.ledger().join("checkpoint")

@@ -30,7 +30,7 @@ pub struct HashTree {
     upper: Vec<Vec<Hash>>,
     /// Leaf hashes of the last, incomplete tile.
     tail: Vec<Hash>,
-    /// Hashes pushed since the last flush, with the file index of the first one.
+    /// Hashes pushed since the last write, with the file index of the first one.
     pending0: Vec<Hash>,
     pending0_at: u64,
     pending8: Vec<Hash>,
@@ -90,7 +90,7 @@ impl HashTree {
         self.size
     }
 
-    /// Adds the next leaf hash (in memory until [`HashTree::flush`]).
+    /// Adds the next leaf hash (in memory until [`HashTree::write_pending`]).
     pub fn push(&mut self, leaf: Hash) {
         self.tail.push(leaf);
         self.pending0.push(leaf);
@@ -121,23 +121,27 @@ impl HashTree {
         self.size = self.size.max(self.upper[0].len() as u64 * TILE);
     }
 
-    /// Writes pushed hashes to the files and makes them durable.
-    pub fn flush(&mut self) -> io::Result<()> {
+    /// Writes pushed hashes to the files (page cache only; see [`HashTree::sync`]).
+    pub fn write_pending(&mut self) -> io::Result<()> {
         if !self.pending0.is_empty() {
             self.level0
                 .write_all_at(self.pending0.as_flattened(), self.pending0_at * 32)?;
             self.pending0_at += self.pending0.len() as u64;
             self.pending0.clear();
-            self.level0.sync_data()?;
         }
         if !self.pending8.is_empty() {
             self.level8
                 .write_all_at(self.pending8.as_flattened(), self.pending8_at * 32)?;
             self.pending8_at += self.pending8.len() as u64;
             self.pending8.clear();
-            self.level8.sync_data()?;
         }
         Ok(())
+    }
+
+    /// Makes the written hashes durable.
+    pub fn sync(&self) -> io::Result<()> {
+        self.level0.sync_data()?;
+        self.level8.sync_data()
     }
 
     /// Forgets pushed hashes that are not flushed (used by the verifier, which never writes).
