@@ -14,9 +14,9 @@ pub fn render(root: &Path, sources: &Sources, diags: &[Diagnostic]) -> String {
     let mut out = String::new();
     for d in diags {
         let text = sources.get(&d.file).unwrap_or("");
-        let id = *ids
-            .entry(d.file.clone())
-            .or_insert_with(|| files.add(root.join(&d.file).display().to_string(), text.to_string()));
+        let id = *ids.entry(d.file.clone()).or_insert_with(|| {
+            files.add(root.join(&d.file).display().to_string(), text.to_string())
+        });
         let start = d.span.offset.min(text.len());
         let end = token_end(text, start);
         let head = match d.severity {
@@ -58,7 +58,10 @@ fn token_end(text: &str, start: usize) -> usize {
 
 /// The JSON form of diagnostics printed by `--json`.
 pub fn json(root: &Path, diags: &[Diagnostic]) -> serde_json::Value {
-    let errors = diags.iter().filter(|d| d.severity == Severity::Error).count();
+    let errors = diags
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .count();
     serde_json::json!({
         "program": root.display().to_string(),
         "valid": errors == 0,

@@ -8,12 +8,27 @@ use std::path::PathBuf;
 const FILES: &[(&str, &str)] = &[
     ("program.yaml", include_str!("../../init/program.yaml")),
     ("areas.yaml", include_str!("../../init/areas.yaml")),
-    ("components.yaml", include_str!("../../init/components.yaml")),
-    ("controls/access-review.yaml", include_str!("../../init/controls/access-review.yaml")),
-    ("commitments/remediation-sla.yaml", include_str!("../../init/commitments/remediation-sla.yaml")),
+    (
+        "components.yaml",
+        include_str!("../../init/components.yaml"),
+    ),
+    (
+        "controls/access-review.yaml",
+        include_str!("../../init/controls/access-review.yaml"),
+    ),
+    (
+        "commitments/remediation-sla.yaml",
+        include_str!("../../init/commitments/remediation-sla.yaml"),
+    ),
     ("artifacts.yaml", include_str!("../../init/artifacts.yaml")),
-    ("alignment/soc2.yaml", include_str!("../../init/alignment/soc2.yaml")),
-    ("policies/information-security.md", include_str!("../../init/policies/information-security.md")),
+    (
+        "alignment/soc2.yaml",
+        include_str!("../../init/alignment/soc2.yaml"),
+    ),
+    (
+        "policies/information-security.md",
+        include_str!("../../init/policies/information-security.md"),
+    ),
 ];
 
 #[derive(clap::Args)]
@@ -23,18 +38,29 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<u8> {
-    if args.dir.exists() && std::fs::read_dir(&args.dir).map(|mut d| d.next().is_some()).unwrap_or(true) {
-        eprintln!("error: {} exists and is not empty; choose a new directory", args.dir.display());
+    if args.dir.exists()
+        && std::fs::read_dir(&args.dir)
+            .map(|mut d| d.next().is_some())
+            .unwrap_or(true)
+    {
+        eprintln!(
+            "error: {} exists and is not empty; choose a new directory",
+            args.dir.display()
+        );
         return Ok(exit::USAGE);
     }
     for (name, text) in FILES {
         let path = args.dir.join(name);
         if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("creating {}", parent.display()))?;
         }
         std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
     }
     println!("created a program in {}", args.dir.display());
-    println!("next: covenant check {0} && covenant publish {0} --out {0}/public", args.dir.display());
+    println!(
+        "next: covenant check {0} && covenant publish {0} --out {0}/public",
+        args.dir.display()
+    );
     Ok(exit::OK)
 }

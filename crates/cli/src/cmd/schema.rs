@@ -14,7 +14,10 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         Some(kind) => match schema_for(&kind) {
             Some(s) => println!("{}", serde_json::to_string_pretty(&s)?),
             None => {
-                eprintln!("error: unknown file kind `{kind}`; expected one of {}", KINDS.join(", "));
+                eprintln!(
+                    "error: unknown file kind `{kind}`; expected one of {}",
+                    KINDS.join(", ")
+                );
                 return Ok(exit::USAGE);
             }
         },
