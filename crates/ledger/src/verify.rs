@@ -8,7 +8,7 @@ use crate::checkpoint::Checkpoint;
 use crate::error::Result;
 use crate::evidence::EvidenceAdded;
 use crate::layout::{self, Layout};
-use crate::merkle::{self, CompactRange, Hash};
+use crate::merkle::{self, Hash};
 use crate::note::{self, NoteVerifier};
 use crate::segment::{self, Decoded};
 use crate::tree::{HashTree, TILE};
@@ -145,10 +145,9 @@ pub fn verify(data: &Path, opts: &VerifyOptions) -> Result<Report> {
     };
     let stored0 = level0.metadata().map_or(0, |m| m.len());
     let mut tree = HashTree::empty(level0.try_clone().map_err(|e| io_err(&l0_path, e))?, level8);
-    let mut cr = CompactRange::new();
     let mut roots_at: BTreeMap<u64, Hash> = BTreeMap::new();
     if sizes.contains(&0) {
-        roots_at.insert(0, cr.root());
+        roots_at.insert(0, merkle::empty_root());
     }
     let mut evidence_blobs: Vec<(u64, String)> = Vec::new();
     let mut stored_window: Vec<u8> = Vec::new();
@@ -156,148 +155,80 @@ pub fn verify(data: &Path, opts: &VerifyOptions) -> Result<Report> {
     let mut seq = 0u64;
 
     let segments = crate::ledger::list_segments(&layout.log())?;
+    // Each segment's entries are checked and hashed on all cores; the tree is then
+    // built in order, which is cheap next to leaf hashing.
     for (name_seq, path) in &segments {
-        r.segments += 1;
-        let buf = match std::fs::read(path) {
-            Ok(b) => b,
-            Err(e) => {
-                r.add(
-                    "segment",
-                    Some(seq),
-                    Some(path),
-                    None,
-                    format!("unreadable: {e}"),
-                );
-                continue;
-            }
-        };
-        let Some(header) = segment::decode_header(&buf) else {
-            r.add(
-                "segment",
-                Some(seq),
-                Some(path),
-                Some(0),
-                "bad segment header".into(),
-            );
-            continue;
-        };
-        if header.first_seq != *name_seq {
-            r.add(
-                "segment",
-                Some(header.first_seq),
-                Some(path),
-                Some(8),
-                "header does not match the file name".into(),
-            );
-        }
-        if header.first_seq != seq {
-            r.add(
-                "sequence",
-                Some(seq.min(header.first_seq)),
-                Some(path),
-                Some(8),
-                format!(
-                    "segment starts at entry {} but entry {seq} comes next",
-                    header.first_seq
-                ),
-            );
-        }
-        let mut walk = segment::Walk::new(&buf, header);
-        loop {
-            let at = walk.pos as u64;
-            let (payload, crc, len) = match walk.peek() {
-                Decoded::Record { payload, crc, len } => (payload, crc, len),
-                Decoded::BadChecksum { payload, crc, len } => {
-                    r.add(
-                        "checksum",
-                        Some(seq),
-                        Some(path),
-                        Some(at),
-                        format!("entry {seq}: record checksum mismatch"),
-                    );
-                    (payload, crc, len)
+        {
+            let scan = scan_segment(*name_seq, path);
+            r.segments += 1;
+            let path = scan.path;
+            let Some(first) = scan.first_seq else {
+                for (code, off, msg) in scan.problems {
+                    r.add(code, Some(seq), Some(&path), off, msg);
                 }
-                Decoded::End => {
-                    if buf[walk.pos..].iter().any(|&b| b != 0) {
-                        let off =
-                            walk.pos + buf[walk.pos..].iter().position(|&b| b != 0).unwrap_or(0);
+                continue;
+            };
+            if first != seq {
+                r.add(
+                    "sequence",
+                    Some(seq.min(first)),
+                    Some(&path),
+                    Some(8),
+                    format!("segment starts at entry {first} but entry {seq} comes next"),
+                );
+            }
+            for (rel, code, off, msg) in scan.entry_problems {
+                r.add(code, Some(first + rel), Some(&path), off, msg);
+            }
+            for (code, off, msg) in scan.problems {
+                r.add(
+                    code,
+                    Some(first + scan.leaves.len() as u64),
+                    Some(&path),
+                    off,
+                    msg,
+                );
+            }
+            for (rel, blob) in scan.evidence {
+                r.evidence_entries += 1;
+                evidence_blobs.push((first + rel, blob));
+            }
+            for leaf in scan.leaves {
+                // Compare against the stored leaf hash, read in 1 MiB windows.
+                let idx = seq * 32;
+                if idx + 32 <= stored0 {
+                    if idx < window_start || idx + 32 > window_start + stored_window.len() as u64 {
+                        window_start = idx;
+                        let n = (stored0 - idx).min(1 << 20) as usize;
+                        stored_window.resize(n, 0);
+                        if level0.read_exact_at(&mut stored_window, idx).is_err() {
+                            stored_window.clear();
+                        }
+                    }
+                    let o = (idx - window_start) as usize;
+                    if stored_window.get(o..o + 32) != Some(&leaf[..]) {
                         r.add(
-                            "tail",
+                            "leaf-hash",
                             Some(seq),
-                            Some(path),
-                            Some(off as u64),
-                            format!("non-zero bytes after the last entry ({seq} entries precede them): torn write not yet recovered, or tampering"),
+                            Some(&l0_path),
+                            Some(idx),
+                            format!("entry {seq}: stored leaf hash differs from the entry"),
                         );
                     }
-                    break;
                 }
-                Decoded::Truncated | Decoded::BadLength => {
-                    r.add("framing", Some(seq), Some(path), Some(at), format!("entry {seq}: broken record framing; the rest of this segment cannot be read"));
-                    break;
-                }
-            };
-            if let Err(e) = canonical::check(payload) {
-                r.add(
-                    "canonical",
-                    Some(seq),
-                    Some(path),
-                    Some(at),
-                    format!("entry {seq}: not canonical JSON ({e})"),
-                );
-            }
-            let leaf = merkle::leaf_hash(payload);
-            // Compare against the stored leaf hash, read in 1 MiB windows.
-            let idx = seq * 32;
-            if idx + 32 <= stored0 {
-                if idx < window_start || idx + 32 > window_start + stored_window.len() as u64 {
-                    window_start = idx;
-                    let n = (stored0 - idx).min(1 << 20) as usize;
-                    stored_window.resize(n, 0);
-                    if level0.read_exact_at(&mut stored_window, idx).is_err() {
-                        stored_window.clear();
+                tree.push(leaf);
+                seq += 1;
+                if sizes.contains(&seq) {
+                    if let Ok(root) = tree.root() {
+                        roots_at.insert(seq, root);
                     }
                 }
-                let o = (idx - window_start) as usize;
-                if stored_window.get(o..o + 32) != Some(&leaf[..]) {
-                    r.add(
-                        "leaf-hash",
-                        Some(seq),
-                        Some(&l0_path),
-                        Some(idx),
-                        format!("entry {seq}: stored leaf hash differs from the entry"),
-                    );
-                }
             }
-            if memchr_evidence(payload)
-                && let Ok(v) = serde_json::from_slice::<serde_json::Value>(payload)
-            {
-                match EvidenceAdded::from_value(&v) {
-                    Some(Ok(e)) => {
-                        r.evidence_entries += 1;
-                        evidence_blobs.push((seq, e.blob));
-                    }
-                    Some(Err(e)) => r.add(
-                        "evidence",
-                        Some(seq),
-                        Some(path),
-                        Some(at),
-                        format!("entry {seq}: invalid evidence.added: {e}"),
-                    ),
-                    None => {}
-                }
-            }
-            cr.push(leaf);
-            tree.push(leaf);
-            seq += 1;
-            if sizes.contains(&seq) {
-                roots_at.insert(seq, cr.root());
-            }
-            walk.advance(len, crc);
+            tree.discard_pending();
         }
-        tree.discard_pending();
     }
     r.entries = seq;
-    r.root = Some(cr.root());
+    r.root = tree.root().ok();
     if stored0 != seq * 32 {
         r.add(
             "tree-hash",
@@ -317,16 +248,176 @@ pub fn verify(data: &Path, opts: &VerifyOptions) -> Result<Report> {
     Ok(r)
 }
 
+/// What one segment holds, found without reference to the others.
+struct SegmentScan {
+    path: PathBuf,
+    first_seq: Option<u64>,
+    leaves: Vec<Hash>,
+    /// (entry index within the segment, code, offset, message)
+    entry_problems: Vec<(u64, &'static str, Option<u64>, String)>,
+    /// Problems after the last readable entry (or with the whole segment).
+    problems: Vec<(&'static str, Option<u64>, String)>,
+    evidence: Vec<(u64, String)>,
+}
+
+impl SegmentScan {
+    fn failed(path: &Path, msg: &str) -> Self {
+        Self {
+            path: path.to_path_buf(),
+            first_seq: None,
+            leaves: Vec::new(),
+            entry_problems: Vec::new(),
+            problems: vec![("segment", None, msg.to_string())],
+            evidence: Vec::new(),
+        }
+    }
+}
+
+fn scan_segment(name_seq: u64, path: &Path) -> SegmentScan {
+    let buf = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) => return SegmentScan::failed(path, &format!("unreadable: {e}")),
+    };
+    let Some(header) = segment::decode_header(&buf) else {
+        let mut s = SegmentScan::failed(path, "bad segment header");
+        s.problems[0].1 = Some(0);
+        return s;
+    };
+    let mut scan = SegmentScan::failed(path, "");
+    scan.problems.clear();
+    scan.first_seq = Some(header.first_seq);
+    if header.first_seq != name_seq {
+        scan.problems.push((
+            "segment",
+            Some(8),
+            "header does not match the file name".into(),
+        ));
+    }
+    // Framing and the checksum chain are sequential; the per-entry work is not.
+    let mut records: Vec<(usize, usize)> = Vec::new();
+    let mut walk = segment::Walk::new(&buf, header);
+    loop {
+        let rel = records.len() as u64;
+        let at = walk.pos;
+        let (payload, crc, len) = match walk.peek() {
+            Decoded::Record { payload, crc, len } => (payload, crc, len),
+            Decoded::BadChecksum { payload, crc, len } => {
+                scan.entry_problems.push((
+                    rel,
+                    "checksum",
+                    Some(at as u64),
+                    format!("entry {}: record checksum mismatch", header.first_seq + rel),
+                ));
+                (payload, crc, len)
+            }
+            Decoded::End => {
+                if let Some(p) = buf[walk.pos..].iter().position(|&b| b != 0) {
+                    scan.problems.push((
+                        "tail",
+                        Some((walk.pos + p) as u64),
+                        format!(
+                            "non-zero bytes after the last entry ({} entries precede them): torn write not yet recovered, or tampering",
+                            header.first_seq + rel
+                        ),
+                    ));
+                }
+                break;
+            }
+            Decoded::Truncated | Decoded::BadLength => {
+                scan.problems.push((
+                    "framing",
+                    Some(at as u64),
+                    format!(
+                        "entry {}: broken record framing; the rest of this segment cannot be read",
+                        header.first_seq + rel
+                    ),
+                ));
+                break;
+            }
+        };
+        let start = payload.as_ptr() as usize - buf.as_ptr() as usize;
+        records.push((start, payload.len()));
+        walk.advance(len, crc);
+    }
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let chunk = records.len().div_ceil(threads).max(4096);
+    let parts: Vec<EntryChecks> = std::thread::scope(|s| {
+        let handles: Vec<_> = records
+            .chunks(chunk)
+            .enumerate()
+            .map(|(ci, part)| {
+                let buf = &buf;
+                s.spawn(move || check_entries(buf, part, (ci * chunk) as u64, header.first_seq))
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_default())
+            .collect()
+    });
+    for part in parts {
+        scan.leaves.extend(part.leaves);
+        scan.entry_problems.extend(part.problems);
+        scan.evidence.extend(part.evidence);
+    }
+    scan.entry_problems.sort_by_key(|p| p.0);
+    scan
+}
+
+#[derive(Default)]
+struct EntryChecks {
+    leaves: Vec<Hash>,
+    problems: Vec<(u64, &'static str, Option<u64>, String)>,
+    evidence: Vec<(u64, String)>,
+}
+
+/// Canonical form, evidence references and leaf hashes of a run of records.
+fn check_entries(
+    buf: &[u8],
+    records: &[(usize, usize)],
+    first_rel: u64,
+    first_seq: u64,
+) -> EntryChecks {
+    let finder = memchr::memmem::Finder::new(b"\"evidence.added\"");
+    let mut out = EntryChecks {
+        leaves: Vec::with_capacity(records.len()),
+        ..Default::default()
+    };
+    for (i, &(start, len)) in records.iter().enumerate() {
+        let rel = first_rel + i as u64;
+        let payload = &buf[start..start + len];
+        if let Err(e) = canonical::check(payload) {
+            out.problems.push((
+                rel,
+                "canonical",
+                Some(start as u64),
+                format!("entry {}: not canonical JSON ({e})", first_seq + rel),
+            ));
+        }
+        if finder.find(payload).is_some() {
+            if let Ok(v) = serde_json::from_slice::<serde_json::Value>(payload) {
+                match EvidenceAdded::from_value(&v) {
+                    Some(Ok(e)) => out.evidence.push((rel, e.blob)),
+                    Some(Err(e)) => out.problems.push((
+                        rel,
+                        "evidence",
+                        Some(start as u64),
+                        format!("entry {}: invalid evidence.added: {e}", first_seq + rel),
+                    )),
+                    None => {}
+                }
+            }
+        }
+        out.leaves.push(merkle::leaf_hash(payload));
+    }
+    out
+}
+
 fn io_err(p: &Path, e: std::io::Error) -> crate::error::Error {
     crate::error::Error::Io {
         path: p.to_path_buf(),
         source: e,
     }
-}
-
-fn memchr_evidence(payload: &[u8]) -> bool {
-    const NEEDLE: &[u8] = b"\"evidence.added\"";
-    payload.windows(NEEDLE.len()).any(|w| w == NEEDLE)
 }
 
 fn read_checkpoints(
