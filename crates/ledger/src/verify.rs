@@ -218,10 +218,10 @@ pub fn verify(data: &Path, opts: &VerifyOptions) -> Result<Report> {
                 }
                 tree.push(leaf);
                 seq += 1;
-                if sizes.contains(&seq) {
-                    if let Ok(root) = tree.root() {
-                        roots_at.insert(seq, root);
-                    }
+                if sizes.contains(&seq)
+                    && let Ok(root) = tree.root()
+                {
+                    roots_at.insert(seq, root);
                 }
             }
             tree.discard_pending();
@@ -394,18 +394,18 @@ fn check_entries(
                 format!("entry {}: not canonical JSON ({e})", first_seq + rel),
             ));
         }
-        if finder.find(payload).is_some() {
-            if let Ok(v) = serde_json::from_slice::<serde_json::Value>(payload) {
-                match EvidenceAdded::from_value(&v) {
-                    Some(Ok(e)) => out.evidence.push((rel, e.blob)),
-                    Some(Err(e)) => out.problems.push((
-                        rel,
-                        "evidence",
-                        Some(start as u64),
-                        format!("entry {}: invalid evidence.added: {e}", first_seq + rel),
-                    )),
-                    None => {}
-                }
+        if finder.find(payload).is_some()
+            && let Ok(v) = serde_json::from_slice::<serde_json::Value>(payload)
+        {
+            match EvidenceAdded::from_value(&v) {
+                Some(Ok(e)) => out.evidence.push((rel, e.blob)),
+                Some(Err(e)) => out.problems.push((
+                    rel,
+                    "evidence",
+                    Some(start as u64),
+                    format!("entry {}: invalid evidence.added: {e}", first_seq + rel),
+                )),
+                None => {}
             }
         }
         out.leaves.push(merkle::leaf_hash(payload));
