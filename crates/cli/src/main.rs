@@ -50,6 +50,8 @@ enum Command {
     Release(cmd::record::ReleaseArgs),
     /// Waive an obligation until a date, with a reason and an approver.
     Waive(cmd::record::WaiveArgs),
+    /// OSCAL: resolve profiles, export the program, validate OSCAL files.
+    Oscal(cmd::oscal::Args),
 }
 
 fn main() -> ExitCode {
@@ -79,6 +81,7 @@ fn main() -> ExitCode {
         Command::Incident(a) => cmd::record::incident(a),
         Command::Release(a) => cmd::record::release(a),
         Command::Waive(a) => cmd::record::waive(a),
+        Command::Oscal(a) => cmd::oscal::run(a),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -6,6 +6,7 @@ pub mod check;
 pub mod evidence;
 pub mod init;
 pub mod ledger;
+pub mod oscal;
 pub mod publish;
 pub mod record;
 pub mod schema;
