@@ -4,6 +4,7 @@
 
 pub mod calendar;
 pub mod claim;
+pub mod coverage;
 pub mod evaluate;
 pub mod event;
 pub mod finding;

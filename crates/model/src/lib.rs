@@ -4,6 +4,7 @@
 //! the program directory into memory ([`Sources::read_dir`]).
 
 pub mod alignment;
+pub mod applicability;
 pub mod area;
 pub mod artifact;
 pub mod cadence;
@@ -11,11 +12,13 @@ pub mod commitment;
 pub mod component;
 pub mod control;
 pub mod criteria;
+pub mod crosswalk;
 pub mod date;
-mod de;
+pub(crate) mod de;
 pub mod diagnostic;
 pub mod document;
 pub mod duration;
+pub mod framework;
 pub mod load;
 pub mod party;
 pub mod policy;

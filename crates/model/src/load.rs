@@ -1,14 +1,17 @@
 //! Loading: from source texts to typed items, collecting every problem on the way.
 
 use crate::alignment::Alignment;
+use crate::applicability::Applicability;
 use crate::area::Area;
 use crate::artifact::Artifact;
 use crate::commitment::Commitment;
 use crate::component::Component;
 use crate::control::Control;
+use crate::crosswalk::Crosswalk;
 use crate::de::{DeError, UnknownKey, from_node};
 use crate::diagnostic::{Diagnostic, did_you_mean};
 use crate::document::Document;
+use crate::framework::Framework;
 use crate::policy::{Policy, PolicyMeta};
 use crate::program::ProgramFile;
 use crate::source::{KIND_DIRS, Sources};
@@ -69,6 +72,9 @@ pub struct Program {
     pub alignments: Vec<Located<Alignment>>,
     pub documents: Vec<Located<Document>>,
     pub policies: Vec<Located<Policy>>,
+    pub frameworks: Vec<Located<Framework>>,
+    pub crosswalks: Vec<Located<Crosswalk>>,
+    pub applicability: Vec<Located<Applicability>>,
     /// Template overrides by file name (`templates/matrix.md.j2` → `matrix.md.j2`).
     pub templates: Vec<(String, String)>,
 }
@@ -165,6 +171,9 @@ pub fn load(sources: &Sources) -> (Program, Vec<Diagnostic>) {
                         "artifacts" => push(&mut program.artifacts, path, item, &mut diags),
                         "alignment" => push(&mut program.alignments, path, item, &mut diags),
                         "documents" => push(&mut program.documents, path, item, &mut diags),
+                        "frameworks" => push(&mut program.frameworks, path, item, &mut diags),
+                        "crosswalks" => push(&mut program.crosswalks, path, item, &mut diags),
+                        "applicability" => push(&mut program.applicability, path, item, &mut diags),
                         _ => {}
                     }
                 }

@@ -13,6 +13,9 @@ pub const KINDS: &[&str] = &[
     "alignment",
     "document",
     "policy",
+    "framework",
+    "crosswalk",
+    "applicability",
 ];
 
 /// The JSON Schema of one file kind. Item files may hold one item or a list of them.

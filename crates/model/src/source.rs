@@ -21,6 +21,9 @@ pub const KIND_DIRS: &[&str] = &[
     "artifacts",
     "alignment",
     "documents",
+    "frameworks",
+    "crosswalks",
+    "applicability",
 ];
 
 impl Sources {

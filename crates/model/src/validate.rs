@@ -1,8 +1,8 @@
 //! Rules a loaded program must satisfy beyond its shape: unique ids, references that
 //! resolve, ownership stated for every deployment model, SLA bands that tile 0.1–10.0.
 
-use crate::criteria;
 use crate::diagnostic::{Diagnostic, did_you_mean};
+use crate::framework::{Catalog, Registry};
 use crate::load::{Located, Program};
 use crate::party::{Owner, Responsibility};
 use std::collections::{BTreeMap, BTreeSet};
@@ -12,8 +12,10 @@ pub fn validate(program: &Program) -> Vec<Diagnostic> {
     let mut c = Checker {
         diags: Vec::new(),
         models: Vec::new(),
+        registry: Registry::of(program),
         manifest: program.manifest.is_some(),
     };
+    c.frameworks(program);
     if let Some(m) = &program.manifest {
         c.models = m
             .value
@@ -204,16 +206,17 @@ pub fn validate(program: &Program) -> Vec<Diagnostic> {
     c.diags
 }
 
-struct Checker {
+struct Checker<'a> {
     diags: Vec<Diagnostic>,
     models: Vec<String>,
+    registry: Registry<'a>,
     /// Whether program.yaml loaded. When it did not (its own errors are reported), the
     /// deployment models and calendars are unknown, so references to them are not
     /// checked: otherwise one typo in program.yaml would flag every model reference.
     manifest: bool,
 }
 
-impl Checker {
+impl<'a> Checker<'a> {
     fn manifest(&mut self, m: &Located<crate::program::ProgramFile>) {
         let v = &m.value;
         if v.deployment_models.is_empty() {
@@ -290,10 +293,10 @@ impl Checker {
         }
     }
 
-    fn unique_ids<'a, T: 'a>(
+    fn unique_ids<'b, T: 'b>(
         &mut self,
         noun: &str,
-        items: impl Iterator<Item = (&'a Located<T>, &'a str)>,
+        items: impl Iterator<Item = (&'b Located<T>, &'b str)>,
     ) -> Vec<String> {
         let mut seen: BTreeMap<&str, &Located<T>> = BTreeMap::new();
         let mut ids = Vec::new();
@@ -390,11 +393,11 @@ impl Checker {
     }
 
     /// Every deployment model has an entry and no entry names an unknown model.
-    fn per_model<'a, T>(
+    fn per_model<'b, T>(
         &mut self,
         item: &Located<T>,
         key: &str,
-        present: impl Iterator<Item = &'a String>,
+        present: impl Iterator<Item = &'b String>,
         what: &str,
     ) {
         if !self.manifest {
@@ -481,7 +484,21 @@ impl Checker {
             );
             return;
         };
-        let Some(fw) = criteria::framework(prefix) else {
+        if let Some(fw) = self.framework(item, span, prefix) {
+            self.criterion_in(item, span, fw, id);
+        }
+    }
+
+    /// The framework with this prefix, or a diagnostic naming the known ones.
+    fn framework<T>(
+        &mut self,
+        item: &Located<T>,
+        span: crate::span::Span,
+        prefix: &str,
+    ) -> Option<Catalog<'a>> {
+        let found = self.registry.get(prefix);
+        if found.is_none() {
+            let known: Vec<&str> = self.registry.catalogs.iter().map(|c| c.prefix()).collect();
             self.diags.push(
                 Diagnostic::error(
                     "dangling-reference",
@@ -491,30 +508,131 @@ impl Checker {
                 )
                 .expected(format!(
                     "one of {}",
-                    criteria::FRAMEWORKS
+                    known
                         .iter()
-                        .map(|f| format!("`{}`", f.prefix))
+                        .map(|p| format!("`{p}`"))
                         .collect::<Vec<_>>()
                         .join(", ")
                 ))
-                .maybe_hint(did_you_mean(
-                    prefix,
-                    criteria::FRAMEWORKS.iter().map(|f| f.prefix),
-                )),
+                .maybe_hint(did_you_mean(prefix, known.iter().copied()).or_else(|| {
+                    Some(
+                        "add it under frameworks/ (e.g. `covenant framework import CATALOG.json`)"
+                            .to_string(),
+                    )
+                })),
             );
-            return;
-        };
+        }
+        found
+    }
+
+    fn criterion_in<T>(
+        &mut self,
+        item: &Located<T>,
+        span: crate::span::Span,
+        fw: Catalog<'a>,
+        id: &str,
+    ) {
         if fw.criterion(id).is_none() {
+            let ids: Vec<&str> = fw.criteria().iter().map(|c| c.id).collect();
             self.diags.push(
                 Diagnostic::error(
                     "dangling-reference",
                     &item.file,
                     span,
-                    format!("{} has no criterion `{id}`", fw.name),
+                    format!("{} has no criterion `{id}`", fw.name()),
                 )
-                .expected(format!("a criterion id of {}", fw.name))
-                .maybe_hint(did_you_mean(id, fw.criteria.iter().map(|c| c.id))),
+                .expected(format!("a criterion id of {}", fw.name()))
+                .maybe_hint(did_you_mean(id, ids.iter().copied())),
             );
+        }
+    }
+
+    fn frameworks(&mut self, program: &'a Program) {
+        for f in &program.frameworks {
+            if crate::criteria::framework(&f.value.id).is_some() {
+                self.diags.push(
+                    Diagnostic::error(
+                        "duplicate-id",
+                        &f.file,
+                        f.span(&["id"]),
+                        format!("`{}` is a built-in framework", f.value.id),
+                    )
+                    .hint("choose another prefix for your own catalog"),
+                );
+            }
+            let mut seen = std::collections::BTreeSet::new();
+            for (i, c) in f.value.criteria.iter().enumerate() {
+                let key = if f.value.case_insensitive {
+                    c.id.to_ascii_lowercase()
+                } else {
+                    c.id.clone()
+                };
+                if !seen.insert(key) {
+                    self.diags.push(Diagnostic::error(
+                        "duplicate-id",
+                        &f.file,
+                        f.span(&["criteria", &i.to_string(), "id"]),
+                        format!("criterion `{}` appears twice", c.id),
+                    ));
+                }
+            }
+            let fw = Catalog::Program(&f.value);
+            for (i, c) in f.value.criteria.iter().enumerate() {
+                if let Some(parent) = &c.parent
+                    && fw.criterion(parent).is_none()
+                {
+                    self.diags.push(Diagnostic::error(
+                        "dangling-reference",
+                        &f.file,
+                        f.span(&["criteria", &i.to_string(), "parent"]),
+                        format!("there is no criterion `{parent}` in {}", f.value.name),
+                    ));
+                }
+            }
+        }
+        for cw in &program.crosswalks {
+            let from = self.framework(cw, cw.span(&["from"]), &cw.value.from);
+            let to = self.framework(cw, cw.span(&["to"]), &cw.value.to);
+            for (i, m) in cw.value.mappings.iter().enumerate() {
+                let n = i.to_string();
+                if let Some(fw) = from {
+                    self.criterion_in(cw, cw.span(&["mappings", &n, "from"]), fw, &m.from);
+                }
+                if let Some(fw) = to {
+                    for (j, t) in m.to.iter().enumerate() {
+                        self.criterion_in(
+                            cw,
+                            cw.span(&["mappings", &n, "to", &j.to_string()]),
+                            fw,
+                            t,
+                        );
+                    }
+                }
+            }
+        }
+        for a in &program.applicability {
+            if let Some(fw) = self.framework(a, a.span(&["framework"]), &a.value.framework) {
+                for (key, list) in [
+                    ("exclusions", &a.value.exclusions),
+                    ("justifications", &a.value.justifications),
+                ] {
+                    for (i, e) in list.iter().enumerate() {
+                        let n = i.to_string();
+                        self.criterion_in(a, a.span(&[key, &n, "criterion"]), fw, &e.criterion);
+                        if e.justification.trim().is_empty() {
+                            self.diags.push(
+                                Diagnostic::error(
+                                    "empty-text",
+                                    &a.file,
+                                    a.span(&[key, &n, "justification"]),
+                                    "the justification is empty",
+                                )
+                                .hint("say why, in a sentence an auditor accepts"),
+                            );
+                        }
+                    }
+                }
+            }
         }
     }
 
