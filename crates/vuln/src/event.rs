@@ -8,7 +8,7 @@ use crate::finding::{Finding, FindingSet, Status, finding_id};
 use crate::observation::{Justification, Observation, Source, VexState};
 use crate::severity::Severity;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 /// One change to one finding. Serialised with `"type": "finding.…"` so it can sit in a ledger that
 /// also holds other kinds of entries.
@@ -95,17 +95,30 @@ pub enum FoldError {
     },
 }
 
-fn scores(index: usize, finding: &str, vectors: &[String]) -> Result<Vec<CvssScore>, FoldError> {
-    vectors
-        .iter()
-        .map(|v| {
-            CvssScore::parse(v, Declared::Unknown).map_err(|error| FoldError::Cvss {
-                index,
-                finding: finding.to_owned(),
-                error,
-            })
-        })
-        .collect()
+/// Parsed vectors, shared across a fold: thousands of findings carry the same few advisory vectors.
+type VectorCache = HashMap<String, CvssScore>;
+
+fn scores(
+    cache: &mut VectorCache,
+    index: usize,
+    finding: &str,
+    vectors: &[String],
+) -> Result<Vec<CvssScore>, FoldError> {
+    let mut out = Vec::with_capacity(vectors.len());
+    for v in vectors {
+        if let Some(s) = cache.get(v) {
+            out.push(s.clone());
+            continue;
+        }
+        let s = CvssScore::parse(v, Declared::Unknown).map_err(|error| FoldError::Cvss {
+            index,
+            finding: finding.to_owned(),
+            error,
+        })?;
+        cache.insert(v.clone(), s.clone());
+        out.push(s);
+    }
+    Ok(out)
 }
 
 fn vectors(scores: &[CvssScore]) -> Vec<String> {
@@ -117,14 +130,24 @@ pub fn fold<'a>(
     events: impl IntoIterator<Item = &'a FindingEvent>,
 ) -> Result<FindingSet, FoldError> {
     let mut set = FindingSet::default();
+    let mut cache = VectorCache::new();
     for (index, e) in events.into_iter().enumerate() {
-        apply(&mut set, index, e)?;
+        apply_cached(&mut set, &mut cache, index, e)?;
     }
     Ok(set)
 }
 
 /// Applies one event to a set (the incremental form of [`fold`]).
 pub fn apply(set: &mut FindingSet, index: usize, e: &FindingEvent) -> Result<(), FoldError> {
+    apply_cached(set, &mut VectorCache::new(), index, e)
+}
+
+fn apply_cached(
+    set: &mut FindingSet,
+    cache: &mut VectorCache,
+    index: usize,
+    e: &FindingEvent,
+) -> Result<(), FoldError> {
     match e {
         FindingEvent::Opened {
             finding,
@@ -144,7 +167,7 @@ pub fn apply(set: &mut FindingSet, index: usize, e: &FindingEvent) -> Result<(),
                     finding: finding.clone(),
                 });
             }
-            let cvss = scores(index, finding, cvss)?;
+            let cvss = scores(cache, index, finding, cvss)?;
             set.insert(Finding {
                 id: finding.clone(),
                 aliases: aliases.clone(),
@@ -180,7 +203,7 @@ pub fn apply(set: &mut FindingSet, index: usize, e: &FindingEvent) -> Result<(),
             f.last_seen = at.clone();
             f.sources.extend(sources.iter().cloned());
             f.aliases.extend(new_aliases.iter().cloned());
-            for s in scores(index, finding, new_cvss)? {
+            for s in scores(cache, index, finding, new_cvss)? {
                 if !f.cvss.contains(&s) {
                     f.cvss.push(s);
                 }
@@ -227,16 +250,11 @@ pub fn plan_ingest(
     opts: &IngestOptions,
 ) -> Vec<FindingEvent> {
     let mut events = Vec::new();
-    let mut opened: FindingSet = FindingSet::default();
+    // Within one batch, `merge` already joined everything that shares a component and an id, so new
+    // findings only need their ids kept unique.
+    let mut opened: HashSet<String> = HashSet::new();
     for m in merge(observations) {
-        let existing = current
-            .lookup(&m.component, m.ids.iter().map(String::as_str))
-            .cloned()
-            .or_else(|| {
-                opened
-                    .lookup(&m.component, m.ids.iter().map(String::as_str))
-                    .cloned()
-            });
+        let existing = current.lookup(&m.component, m.ids.iter().map(String::as_str));
         let (id, old_status) = match existing {
             Some(f) => {
                 events.push(FindingEvent::Seen {
@@ -262,52 +280,53 @@ pub fn plan_ingest(
                 (f.id.clone(), f.status.clone())
             }
             None => {
-                let mut id = finding_id(m.primary_id(), &m.component);
+                let base = finding_id(m.primary_id(), &m.component);
+                let mut id = base.clone();
                 // Two different components can print the same (e.g. names differing only in case).
                 let mut n = 2;
                 while current.contains(&id) || opened.contains(&id) {
-                    id = format!("{}#{n}", finding_id(m.primary_id(), &m.component));
+                    id = format!("{base}#{n}");
                     n += 1;
                 }
-                let e = opened_event(&id, &m, opts);
-                if let Err(err) = apply(&mut opened, 0, &e) {
-                    // Unreachable: the id was just checked to be fresh. Keep going without it.
-                    let _ = err;
-                    continue;
-                }
-                events.push(e);
-                (id, Status::Open)
+                opened.insert(id.clone());
+                let triaged = triage_event(&m, &Status::Open, &id, opts);
+                events.push(opened_event(&id, m, opts));
+                events.extend(triaged);
+                continue;
             }
         };
-        if let Some(status) = status_change(&m, &old_status) {
-            let by = m.vex.as_ref().map_or_else(
-                || "covenant".to_owned(),
-                |(_, s)| format!("{} ({})", s.tool, s.file),
-            );
-            events.push(FindingEvent::Triaged {
-                finding: id,
-                at: opts.at.clone(),
-                status,
-                by,
-            });
-        }
+        events.extend(triage_event(&m, &old_status, &id, opts));
     }
     events
 }
 
-fn opened_event(id: &str, m: &Merged, opts: &IngestOptions) -> FindingEvent {
+fn opened_event(id: &str, m: Merged, opts: &IngestOptions) -> FindingEvent {
     FindingEvent::Opened {
         finding: id.to_owned(),
         at: opts.at.clone(),
-        aliases: m.ids.clone(),
-        component: m.component.clone(),
         cvss: vectors(&m.cvss),
+        aliases: m.ids,
+        component: m.component,
         reported_severity: m.reported_severity,
         default_severity: opts.default_severity,
-        fixed_versions: m.fixed_versions.clone(),
-        title: m.title.clone(),
-        sources: m.sources.clone(),
+        fixed_versions: m.fixed_versions,
+        title: m.title,
+        sources: m.sources,
     }
+}
+
+fn triage_event(m: &Merged, old: &Status, id: &str, opts: &IngestOptions) -> Option<FindingEvent> {
+    let status = status_change(m, old)?;
+    let by = m.vex.as_ref().map_or_else(
+        || "covenant".to_owned(),
+        |(_, s)| format!("{} ({})", s.tool, s.file),
+    );
+    Some(FindingEvent::Triaged {
+        finding: id.to_owned(),
+        at: opts.at.clone(),
+        status,
+        by,
+    })
 }
 
 /// What a merged sighting does to a status. A VEX assertion sets it (unless a person already

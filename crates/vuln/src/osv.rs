@@ -9,7 +9,7 @@ use crate::observation::{Format, Observation, Source};
 use crate::version::{Ecosystem, Version};
 use serde_json::Value;
 use std::cmp::Ordering;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{HashMap, HashSet};
 
 /// One OSV record, reduced to what matching and findings need.
 #[derive(Debug, Clone)]
@@ -192,71 +192,133 @@ pub fn is_affected(
     raw: &str,
     v: &Version,
 ) -> Result<bool, String> {
-    for listed in &affected.versions {
-        if listed == raw {
-            return Ok(true);
-        }
-        if let Ok(lv) = eco.parse(listed)
-            && lv.compare(v) == Some(Ordering::Equal)
-        {
-            return Ok(true);
-        }
-    }
-    for range in &affected.ranges {
-        if range.kind != "SEMVER" && range.kind != "ECOSYSTEM" {
-            continue;
-        }
-        let mut events: Vec<(Option<Version>, &Event)> = Vec::with_capacity(range.events.len());
-        for e in &range.events {
-            if matches!(e, Event::Limit(_)) {
+    Prepared::new(eco, affected).contains(raw, v)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Introduced,
+    Fixed,
+    LastAffected,
+}
+
+/// A range's events sorted by version; `None` is the "0" introduced event.
+type SortedEvents = Vec<(Option<Version>, Kind)>;
+
+/// Index entries for one package: (record, affected entry, its prepared ranges).
+type Hits = Vec<(usize, usize, Prepared)>;
+
+/// An affected entry with its versions parsed once, when the database is loaded.
+#[derive(Debug, Clone)]
+struct Prepared {
+    /// Every `fixed` version of the entry, for the finding's remediation hint.
+    fixed: std::collections::BTreeSet<String>,
+    versions: Vec<(String, Option<Version>)>,
+    /// Per range: events sorted by version (`None` is the "0" introduced event), or why a range
+    /// could not be parsed; reported when a component is checked against it.
+    ranges: Vec<Result<SortedEvents, String>>,
+}
+
+impl Prepared {
+    fn new(eco: Ecosystem, affected: &Affected) -> Prepared {
+        let versions = affected
+            .versions
+            .iter()
+            .map(|v| (v.clone(), eco.parse(v).ok()))
+            .collect();
+        let mut ranges = Vec::new();
+        for range in &affected.ranges {
+            if range.kind != "SEMVER" && range.kind != "ECOSYSTEM" {
                 continue;
             }
-            let parsed = if matches!(e, Event::Introduced(x) if x == "0") {
-                None
-            } else {
-                Some(
-                    eco.parse(e.version())
-                        .map_err(|err| format!("range event: {err}"))?,
-                )
-            };
-            events.push((parsed, e));
-        }
-        // "0" sorts first; otherwise by version, stable so same-version events keep document order.
-        events.sort_by(|a, b| match (&a.0, &b.0) {
-            (None, None) => Ordering::Equal,
-            (None, Some(_)) => Ordering::Less,
-            (Some(_), None) => Ordering::Greater,
-            (Some(x), Some(y)) => x.compare(y).unwrap_or(Ordering::Equal),
-        });
-        let mut vulnerable = false;
-        for (ev_v, ev) in &events {
-            let cmp = ev_v
-                .as_ref()
-                .map(|x| v.compare(x).unwrap_or(Ordering::Less));
-            match ev {
-                Event::Introduced(_) => {
-                    if cmp.is_none_or(|c| c != Ordering::Less) {
-                        vulnerable = true;
+            let mut events: Vec<(Option<Version>, Kind)> = Vec::with_capacity(range.events.len());
+            let mut failed = None;
+            for e in &range.events {
+                let kind = match e {
+                    Event::Introduced(_) => Kind::Introduced,
+                    Event::Fixed(_) => Kind::Fixed,
+                    Event::LastAffected(_) => Kind::LastAffected,
+                    Event::Limit(_) => continue,
+                };
+                if matches!(e, Event::Introduced(x) if x == "0") {
+                    events.push((None, kind));
+                    continue;
+                }
+                match eco.parse(e.version()) {
+                    Ok(v) => events.push((Some(v), kind)),
+                    Err(err) => {
+                        failed = Some(format!("range event: {err}"));
+                        break;
                     }
                 }
-                Event::Fixed(_) => {
-                    if cmp.is_some_and(|c| c != Ordering::Less) {
-                        vulnerable = false;
-                    }
-                }
-                Event::LastAffected(_) => {
-                    if cmp == Some(Ordering::Greater) {
-                        vulnerable = false;
-                    }
-                }
-                Event::Limit(_) => {}
             }
+            if let Some(f) = failed {
+                ranges.push(Err(f));
+                continue;
+            }
+            // "0" sorts first; otherwise by version, stable so same-version events keep document order.
+            events.sort_by(|a, b| match (&a.0, &b.0) {
+                (None, None) => Ordering::Equal,
+                (None, Some(_)) => Ordering::Less,
+                (Some(_), None) => Ordering::Greater,
+                (Some(x), Some(y)) => x.compare(y).unwrap_or(Ordering::Equal),
+            });
+            ranges.push(Ok(events));
         }
-        if vulnerable {
-            return Ok(true);
+        let fixed = affected
+            .ranges
+            .iter()
+            .flat_map(|r| r.events.iter())
+            .filter_map(|e| match e {
+                Event::Fixed(v) => Some(v.clone()),
+                _ => None,
+            })
+            .collect();
+        Prepared {
+            fixed,
+            versions,
+            ranges,
         }
     }
-    Ok(false)
+
+    fn contains(&self, raw: &str, v: &Version) -> Result<bool, String> {
+        for (listed, parsed) in &self.versions {
+            if listed == raw || parsed.as_ref().and_then(|p| p.compare(v)) == Some(Ordering::Equal)
+            {
+                return Ok(true);
+            }
+        }
+        for range in &self.ranges {
+            let events = range.as_ref().map_err(Clone::clone)?;
+            let mut vulnerable = false;
+            for (ev_v, kind) in events {
+                let cmp = ev_v
+                    .as_ref()
+                    .map(|x| v.compare(x).unwrap_or(Ordering::Less));
+                match kind {
+                    Kind::Introduced => {
+                        if cmp.is_none_or(|c| c != Ordering::Less) {
+                            vulnerable = true;
+                        }
+                    }
+                    Kind::Fixed => {
+                        if cmp.is_some_and(|c| c != Ordering::Less) {
+                            vulnerable = false;
+                        }
+                    }
+                    Kind::LastAffected => {
+                        if cmp == Some(Ordering::Greater) {
+                            vulnerable = false;
+                        }
+                    }
+                }
+            }
+            if vulnerable {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
 }
 
 /// Builds a purl for an OSV package, so OSV-Scanner results dedupe with purl-bearing reports.
@@ -308,7 +370,7 @@ pub struct MatchReport {
 #[derive(Debug, Default)]
 pub struct AdvisoryDb {
     records: Vec<OsvRecord>,
-    index: HashMap<(Ecosystem, String), Vec<(usize, usize)>>,
+    index: HashMap<Ecosystem, HashMap<String, Hits>>,
     /// Records that did not load, with the reason; the caller reports them.
     pub errors: Vec<ImportError>,
     pub withdrawn: usize,
@@ -337,9 +399,11 @@ impl AdvisoryDb {
         for (ai, a) in record.affected.iter().enumerate() {
             if let Some(eco) = Ecosystem::from_osv(&a.ecosystem) {
                 self.index
-                    .entry((eco, eco.normalize_name(&a.name)))
+                    .entry(eco)
                     .or_default()
-                    .push((idx, ai));
+                    .entry(eco.normalize_name(&a.name))
+                    .or_default()
+                    .push((idx, ai, Prepared::new(eco, a)));
             }
         }
         self.records.push(record);
@@ -361,12 +425,13 @@ impl AdvisoryDb {
         file: &str,
     ) -> MatchReport {
         let mut report = MatchReport::default();
-        let mut seen: BTreeSet<(String, Option<String>)> = BTreeSet::new();
+        let mut seen: HashSet<(&str, Option<&str>)> = HashSet::with_capacity(components.len());
         for comp in components {
-            if !seen.insert((
-                comp.purl.clone().unwrap_or_else(|| comp.name.clone()),
-                comp.version.clone(),
-            )) {
+            let key = (
+                comp.purl.as_deref().unwrap_or(&comp.name),
+                comp.version.as_deref(),
+            );
+            if !seen.insert(key) {
                 continue;
             }
             let skip = |reason: String| Skipped {
@@ -403,11 +468,11 @@ impl AdvisoryDb {
                     .push(skip(format!("unsupported ecosystem {:?}", parts.purl_type)));
                 continue;
             };
-            let Some(raw) = comp.version.clone().or(parts.version.clone()) else {
+            let Some(raw) = comp.version.as_deref().or(parts.version.as_deref()) else {
                 report.skipped.push(skip("no version".to_owned()));
                 continue;
             };
-            let version = match eco.parse(&raw) {
+            let version = match eco.parse(raw) {
                 Ok(v) => v,
                 Err(e) => {
                     report.skipped.push(skip(e.to_string()));
@@ -415,17 +480,22 @@ impl AdvisoryDb {
                 }
             };
             report.checked += 1;
-            let Some(hits) = self.index.get(&(eco, parts.name.clone())) else {
+            let Some(hits) = self
+                .index
+                .get(&eco)
+                .and_then(|m| m.get(parts.name.as_str()))
+            else {
                 continue;
             };
-            for &(ri, ai) in hits {
+            for (ri, ai, prepared) in hits {
+                let (ri, ai) = (*ri, *ai);
                 let (Some(rec), Some(aff)) = (
                     self.records.get(ri),
                     self.records.get(ri).and_then(|r| r.affected.get(ai)),
                 ) else {
                     continue;
                 };
-                match is_affected(eco, aff, &raw, &version) {
+                match prepared.contains(raw, &version) {
                     Ok(false) => {}
                     Ok(true) if aff.informational.is_some() && !opts.include_informational => {
                         report.informational_ignored += 1;
@@ -434,7 +504,7 @@ impl AdvisoryDb {
                         let mut o = Observation::new(
                             rec.id.clone(),
                             Component {
-                                version: Some(raw.clone()),
+                                version: Some(raw.to_owned()),
                                 ..comp.clone()
                             },
                             Source {
@@ -452,7 +522,7 @@ impl AdvisoryDb {
                             .collect();
                         o.cvss = rec.cvss.clone();
                         o.title = rec.summary.clone();
-                        o.fixed_versions = rec.fixed_versions(eco, &aff.name).into_iter().collect();
+                        o.fixed_versions = prepared.fixed.clone();
                         report.observations.push(o);
                     }
                     Err(e) => report

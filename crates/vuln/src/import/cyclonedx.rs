@@ -8,7 +8,7 @@ use crate::json::{Path, expect_object, opt_array, opt_number, opt_str, opt_text,
 use crate::observation::{Format, Justification, Observation, Source, VexAssertion, VexState};
 use crate::severity::Severity;
 use serde_json::Value;
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 
 const SUPPORTED: &str = "1.4, 1.5, 1.6, 1.7";
 
@@ -23,13 +23,13 @@ pub(super) fn import(ctx: &mut Ctx<'_>, doc: &Value) -> Result<Import, Fail> {
         });
     }
     let tool = tool_name(doc).unwrap_or_else(|| "CycloneDX".to_owned());
-    let mut by_ref: BTreeMap<String, Component> = BTreeMap::new();
+    // bom-ref -> index into `components`; the metadata component (the product itself) is kept apart:
+    // a VEX `affects.ref` may point at it, but it is not matched as a dependency.
+    let mut by_ref: HashMap<String, usize> = HashMap::new();
     let mut components = Vec::new();
+    let mut product: Option<(String, Component)> = None;
     if let Some(meta_comp) = doc.get("metadata").and_then(|m| m.get("component")) {
-        // The product itself: a VEX `affects.ref` may point at it, but it is not matched as a dependency.
-        if let Some((r, c)) = component(meta_comp, &root.key("metadata").key("component"))? {
-            by_ref.insert(r, c);
-        }
+        product = component(meta_comp, &root.key("metadata").key("component"))?;
     }
     walk_components(doc, &root, &mut by_ref, &mut components)?;
 
@@ -101,6 +101,8 @@ pub(super) fn import(ctx: &mut Ctx<'_>, doc: &Value) -> Result<Import, Fail> {
             let r = req_str(a, "ref", &ap)?;
             let base = by_ref
                 .get(r)
+                .and_then(|i| components.get(*i))
+                .or_else(|| product.as_ref().filter(|(pr, _)| pr == r).map(|(_, c)| c))
                 .cloned()
                 .or_else(|| Component::new(Some(r), None, r.starts_with("pkg:").then_some(r)));
             let Some(base) = base else {
@@ -194,7 +196,7 @@ fn component(c: &Value, p: &Path<'_>) -> Result<Option<(String, Component)>, Fai
 fn walk_components(
     node: &Value,
     p: &Path<'_>,
-    by_ref: &mut BTreeMap<String, Component>,
+    by_ref: &mut HashMap<String, usize>,
     out: &mut Vec<Component>,
 ) -> Result<(), Fail> {
     let cp = p.key("components");
@@ -202,7 +204,7 @@ fn walk_components(
         let ip = cp.index(i);
         if let Some((r, comp)) = component(c, &ip)? {
             if !r.is_empty() {
-                by_ref.insert(r, comp.clone());
+                by_ref.insert(r, out.len());
             }
             out.push(comp);
         }

@@ -32,14 +32,15 @@ pub enum Ecosystem {
 impl Ecosystem {
     /// From a package URL type.
     pub fn from_purl_type(t: &str) -> Option<Ecosystem> {
-        match t.to_ascii_lowercase().as_str() {
-            "cargo" => Some(Ecosystem::Cargo),
-            "npm" => Some(Ecosystem::Npm),
-            "pypi" => Some(Ecosystem::Pypi),
-            "golang" => Some(Ecosystem::Golang),
-            "maven" => Some(Ecosystem::Maven),
-            _ => None,
-        }
+        [
+            Ecosystem::Cargo,
+            Ecosystem::Npm,
+            Ecosystem::Pypi,
+            Ecosystem::Golang,
+            Ecosystem::Maven,
+        ]
+        .into_iter()
+        .find(|e| e.purl_type().eq_ignore_ascii_case(t))
     }
 
     /// From an OSV `affected[].package.ecosystem` value.
