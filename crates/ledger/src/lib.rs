@@ -4,7 +4,8 @@
 //! This crate owns the whole ledger and depends on nothing else in the workspace:
 //! - the canonical JSON encoding of entries ([`canonical`]);
 //! - RFC 6962/9162 Merkle hashing and proofs ([`merkle`]);
-//! - durable segment files with group commit and crash recovery ([`Ledger`], [`segment`]);
+//! - durable segment files with group commit and crash recovery ([`Ledger`],
+//!   [`GroupCommitter`], [`segment`]);
 //! - the stored tree hashes in a tlog-tiles equivalent layout ([`tree`]);
 //! - C2SP signed checkpoints and notes, and the write-once checkpoint directory
 //!   ([`checkpoint`], [`note`]);
@@ -21,6 +22,7 @@ pub mod checkpoint;
 mod error;
 pub mod evidence;
 mod export;
+pub mod group;
 pub mod keys;
 pub mod layout;
 mod ledger;
@@ -38,6 +40,7 @@ pub use checkpoint::Checkpoint;
 pub use error::{Error, Result};
 pub use evidence::EvidenceAdded;
 pub use export::ExportSummary;
+pub use group::GroupCommitter;
 pub use layout::Layout;
 pub use ledger::{Entry, EntryIter, Ledger, MAX_GROUP, Options, Recovery, SignedCheckpoint};
 pub use merkle::Hash;
