@@ -535,3 +535,110 @@ impl AdvisoryDb {
         report
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn affected(kind: &str, events: &[(&str, &str)], versions: &[&str]) -> Affected {
+        Affected {
+            ecosystem: "crates.io".into(),
+            name: "x".into(),
+            informational: None,
+            ranges: vec![Range {
+                kind: kind.into(),
+                events: events
+                    .iter()
+                    .map(|(k, v)| match *k {
+                        "introduced" => Event::Introduced((*v).into()),
+                        "fixed" => Event::Fixed((*v).into()),
+                        "last_affected" => Event::LastAffected((*v).into()),
+                        _ => Event::Limit((*v).into()),
+                    })
+                    .collect(),
+            }],
+            versions: versions.iter().map(|v| (*v).into()).collect(),
+        }
+    }
+
+    fn hit(eco: Ecosystem, a: &Affected, v: &str) -> bool {
+        let parsed = eco.parse(v).expect("version");
+        is_affected(eco, a, v, &parsed).expect("evaluates")
+    }
+
+    #[test]
+    fn introduced_fixed_pairs_in_any_order() {
+        // Events out of order in the document: evaluation sorts them first.
+        let a = affected(
+            "SEMVER",
+            &[
+                ("fixed", "1.6.1"),
+                ("introduced", "1.0.0"),
+                ("fixed", "0.6.14"),
+                ("introduced", "0.6.3"),
+            ],
+            &[],
+        );
+        for (v, want) in [
+            ("0.6.2", false),
+            ("0.6.3", true),
+            ("0.6.13", true),
+            ("0.6.14", false),
+            ("0.9.0", false),
+            ("1.0.0", true),
+            ("1.6.0", true),
+            ("1.6.1", false),
+            ("2.0.0", false),
+        ] {
+            assert_eq!(hit(Ecosystem::Cargo, &a, v), want, "{v}");
+        }
+    }
+
+    #[test]
+    fn last_affected_is_inclusive_and_zero_means_everything_before() {
+        let a = affected(
+            "ECOSYSTEM",
+            &[("introduced", "0"), ("last_affected", "2.3")],
+            &[],
+        );
+        assert!(hit(Ecosystem::Pypi, &a, "0.1"));
+        assert!(hit(Ecosystem::Pypi, &a, "2.3"));
+        assert!(hit(Ecosystem::Pypi, &a, "2.3.0"));
+        assert!(!hit(Ecosystem::Pypi, &a, "2.3.post1"));
+        assert!(!hit(Ecosystem::Pypi, &a, "2.4"));
+    }
+
+    #[test]
+    fn explicit_versions_and_git_ranges() {
+        let a = affected("GIT", &[("introduced", "abc123")], &["1.2.3"]);
+        assert!(hit(Ecosystem::Cargo, &a, "1.2.3"));
+        assert!(
+            !hit(Ecosystem::Cargo, &a, "1.2.4"),
+            "GIT ranges are not evaluated against versions"
+        );
+    }
+
+    #[test]
+    fn prerelease_inside_range() {
+        let a = affected(
+            "SEMVER",
+            &[("introduced", "0.0.0-0"), ("fixed", "1.0.0-alpha.1")],
+            &[],
+        );
+        assert!(hit(Ecosystem::Cargo, &a, "0.3.0"));
+        assert!(hit(Ecosystem::Cargo, &a, "1.0.0-alpha"));
+        assert!(!hit(Ecosystem::Cargo, &a, "1.0.0-alpha.1"));
+        assert!(!hit(Ecosystem::Cargo, &a, "1.0.0"));
+    }
+
+    #[test]
+    fn unparseable_range_is_an_error_not_a_miss() {
+        let a = affected(
+            "ECOSYSTEM",
+            &[("introduced", "0"), ("fixed", "not a version")],
+            &[],
+        );
+        let v = Ecosystem::Cargo.parse("1.0.0").expect("version");
+        assert!(is_affected(Ecosystem::Cargo, &a, "1.0.0", &v).is_err());
+    }
+}

@@ -36,3 +36,65 @@ pub fn assign_sla<'a, T>(
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::component::Component;
+    use crate::event::{FindingEvent, fold};
+    use crate::observation::{Format, Source};
+    use crate::severity::Severity;
+
+    fn opened(id: &str, at: &str, cvss: &[&str]) -> FindingEvent {
+        FindingEvent::Opened {
+            finding: id.into(),
+            at: at.into(),
+            aliases: [id.to_owned()].into_iter().collect(),
+            component: Component {
+                name: "c".into(),
+                version: Some("1".into()),
+                purl: None,
+            },
+            cvss: cvss.iter().map(|s| (*s).to_owned()).collect(),
+            reported_severity: None,
+            default_severity: Severity::Low,
+            fixed_versions: Default::default(),
+            title: None,
+            sources: [Source {
+                tool: "t".into(),
+                format: Format::Grype,
+                file: "f".into(),
+                rule: None,
+            }]
+            .into_iter()
+            .collect(),
+        }
+    }
+
+    #[test]
+    fn engine_gets_score_severity_and_first_detection() {
+        let events = [
+            opened(
+                "CVE-1",
+                "2026-01-01T00:00:00Z",
+                &["CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"],
+            ),
+            opened("CVE-2", "2026-01-02T00:00:00Z", &[]),
+        ];
+        let set = fold(&events).expect("fold");
+        // A stand-in for the engine's rule: days to remediate by severity, from the score when present.
+        let terms = |i: &SlaInput<'_>| match (i.rating.score, i.rating.defaulted()) {
+            (Some(s), _) if s >= 9.0 => (3, i.first_detected.to_owned()),
+            (_, true) => (90, i.first_detected.to_owned()),
+            _ => (30, i.first_detected.to_owned()),
+        };
+        let out = assign_sla(&set, &terms);
+        assert_eq!(
+            out,
+            vec![
+                ("CVE-1", (3, "2026-01-01T00:00:00Z".to_owned())),
+                ("CVE-2", (90, "2026-01-02T00:00:00Z".to_owned()))
+            ]
+        );
+    }
+}

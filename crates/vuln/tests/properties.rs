@@ -343,6 +343,21 @@ proptest! {
     }
 
     #[test]
+    fn valid_v31_vectors_score_in_their_band(
+        av in prop::sample::select(vec!["N", "A", "L", "P"]), ac in prop::sample::select(vec!["L", "H"]),
+        pr in prop::sample::select(vec!["N", "L", "H"]), ui in prop::sample::select(vec!["N", "R"]),
+        sc in prop::sample::select(vec!["U", "C"]), c in prop::sample::select(vec!["N", "L", "H"]),
+        i in prop::sample::select(vec!["N", "L", "H"]), a in prop::sample::select(vec!["N", "L", "H"]),
+    ) {
+        let v = format!("CVSS:3.1/AV:{av}/AC:{ac}/PR:{pr}/UI:{ui}/S:{sc}/C:{c}/I:{i}/A:{a}");
+        let s = CvssScore::parse(&v, Declared::Exact(covenant_vuln::cvss::CvssVersion::V31)).expect("valid vector");
+        prop_assert_eq!(s.severity, Severity::from_score(s.score));
+        prop_assert_eq!(s.score == 0.0, c == "N" && i == "N" && a == "N");
+        // Declared as v4.0, the same vector is refused.
+        prop_assert!(CvssScore::parse(&v, Declared::Major(4)).is_err());
+    }
+
+    #[test]
     fn version_parsers_never_panic(s in ".{0,24}") {
         for eco in [Ecosystem::Cargo, Ecosystem::Npm, Ecosystem::Golang, Ecosystem::Pypi, Ecosystem::Maven] {
             let _ = eco.parse(&s);
