@@ -50,6 +50,10 @@ enum Command {
     Release(cmd::record::ReleaseArgs),
     /// Waive an obligation until a date, with a reason and an approver.
     Waive(cmd::record::WaiveArgs),
+    /// Framework coverage: criteria with controls, backed or not, and gaps.
+    Coverage(cmd::coverage::Args),
+    /// Frameworks the program can cite: list, show.
+    Framework(cmd::framework::Args),
     /// OSCAL: resolve profiles, export the program, validate OSCAL files.
     Oscal(cmd::oscal::Args),
 }
@@ -81,6 +85,8 @@ fn main() -> ExitCode {
         Command::Incident(a) => cmd::record::incident(a),
         Command::Release(a) => cmd::record::release(a),
         Command::Waive(a) => cmd::record::waive(a),
+        Command::Coverage(a) => cmd::coverage::run(a),
+        Command::Framework(a) => cmd::framework::run(a),
         Command::Oscal(a) => cmd::oscal::run(a),
     };
     match result {

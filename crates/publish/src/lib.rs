@@ -45,6 +45,9 @@ pub struct Options {
     /// Claim states by claim id (`control:ID` → `backed` | `unbacked` | `unsupported`), from
     /// the engine; documents mark each claim with it. Empty: no marks.
     pub claims: BTreeMap<String, String>,
+    /// Framework coverage from the engine; one page (and JSON file) per framework, and the
+    /// Statement of Applicability for ISO/IEC 27001.
+    pub coverage: Vec<covenant_engine::coverage::Coverage>,
 }
 
 /// The published files, by path relative to the output directory.
@@ -204,6 +207,34 @@ pub fn publish(program: &Program, options: &Options) -> Result<Output, PublishEr
                     markdown,
                 });
             }
+        }
+    }
+    for cov in &options.coverage {
+        let title = format!("{} coverage", cov.name);
+        let mut ctx = vec![
+            ("title", Value::from(title.clone())),
+            ("intro", Value::from(())),
+            ("cov", Value::from(Serde(cov))),
+        ];
+        let markdown = render("coverage.md.j2", ctx.clone())?;
+        pages.push(Page {
+            file: format!("coverage-{}", cov.framework),
+            title,
+            markdown,
+        });
+        let mut json = serde_json::to_vec_pretty(cov)?;
+        json.push(b'\n');
+        out.files
+            .insert(format!("coverage-{}.json", cov.framework), json);
+        if cov.framework == "iso27001" {
+            let title = "Statement of Applicability (ISO/IEC 27001:2022 Annex A)".to_string();
+            ctx[0] = ("title", Value::from(title.clone()));
+            let markdown = render("soa.md.j2", ctx)?;
+            pages.push(Page {
+                file: "soa".into(),
+                title,
+                markdown,
+            });
         }
     }
     let snapshot = Snapshot::of(&view);

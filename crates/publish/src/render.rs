@@ -43,6 +43,11 @@ pub const BUILTIN: &[(&str, &str)] = &[
         include_str!("../templates/security-md.md.j2"),
     ),
     ("changes.md.j2", include_str!("../templates/changes.md.j2")),
+    (
+        "coverage.md.j2",
+        include_str!("../templates/coverage.md.j2"),
+    ),
+    ("soa.md.j2", include_str!("../templates/soa.md.j2")),
     ("index.md.j2", include_str!("../templates/index.md.j2")),
     ("page.html.j2", include_str!("../templates/page.html.j2")),
 ];

@@ -3,7 +3,9 @@
 pub mod bench;
 pub mod calendar;
 pub mod check;
+pub mod coverage;
 pub mod evidence;
+pub mod framework;
 pub mod init;
 pub mod ledger;
 pub mod oscal;

@@ -94,7 +94,15 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
             (c.id.clone(), state.to_string())
         })
         .collect();
-    let output = covenant_publish::publish(&program, &Options { since, claims })?;
+    let coverage = crate::cmd::coverage::all(&program, &eval);
+    let output = covenant_publish::publish(
+        &program,
+        &Options {
+            since,
+            claims,
+            coverage,
+        },
+    )?;
     for (name, bytes) in &output.files {
         let path = args.out.join(name);
         if let Some(parent) = path.parent() {
