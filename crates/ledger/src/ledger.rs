@@ -32,7 +32,7 @@ const TREE_SYNC_COMMITS: u64 = 256;
 /// Tunables; the defaults suit production.
 #[derive(Debug, Clone)]
 pub struct Options {
-    /// Size every segment file is preallocated to.
+    /// Size every segment file is preallocated to (at most [`segment::MAX_SEGMENT_SIZE`]).
     pub segment_size: u64,
 }
 
@@ -167,7 +167,8 @@ impl Ledger {
         }
     }
 
-    pub fn open_with(data: impl AsRef<Path>, opts: Options) -> Result<Self> {
+    pub fn open_with(data: impl AsRef<Path>, mut opts: Options) -> Result<Self> {
+        opts.segment_size = opts.segment_size.min(segment::MAX_SEGMENT_SIZE);
         let layout = Layout::new(data.as_ref());
         let origin = read_origin(&layout)?;
         let lock_path = layout.lock();
@@ -680,6 +681,12 @@ fn scan_segments(layout: &Layout, recovery: &mut Recovery) -> Result<(Vec<Segmen
             .open(&path)
             .at(&path)?;
         let capacity = file.metadata().at(&path)?.len();
+        if capacity > segment::MAX_SEGMENT_SIZE {
+            return Err(Error::Corrupt(format!(
+                "{}: segment larger than 1 GiB",
+                path.display()
+            )));
+        }
         let mut buf = vec![0u8; capacity as usize];
         file.read_exact_at(&mut buf, 0).at(&path)?;
         let Some(header) = segment::decode_header(&buf) else {

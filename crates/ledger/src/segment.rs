@@ -21,6 +21,8 @@ pub const MAGIC: &[u8; 8] = b"CVLSEG01";
 pub const HEADER_LEN: usize = 32;
 /// Largest entry the ledger stores (canonical bytes).
 pub const MAX_ENTRY_LEN: usize = 1 << 20;
+/// Segment files larger than this are refused rather than read into memory.
+pub const MAX_SEGMENT_SIZE: u64 = 1 << 30;
 /// Longest varint a valid length can take (lengths stay below 2^21).
 const MAX_VARINT_LEN: usize = 3;
 

@@ -274,6 +274,9 @@ impl SegmentScan {
 }
 
 fn scan_segment(name_seq: u64, path: &Path) -> SegmentScan {
+    if std::fs::metadata(path).is_ok_and(|m| m.len() > segment::MAX_SEGMENT_SIZE) {
+        return SegmentScan::failed(path, "segment larger than 1 GiB");
+    }
     let buf = match std::fs::read(path) {
         Ok(b) => b,
         Err(e) => return SegmentScan::failed(path, &format!("unreadable: {e}")),

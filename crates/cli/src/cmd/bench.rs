@@ -5,7 +5,9 @@
 use super::ledger::emit;
 use crate::exit;
 use anyhow::Context;
-use covenant_ledger::{Ledger, NoteSigner, VerifyOptions, blob, canonical, merkle, verify};
+use covenant_ledger::{
+    GroupCommitter, Ledger, NoteSigner, VerifyOptions, blob, canonical, merkle, verify,
+};
 use serde_json::{Value, json};
 use std::fs::OpenOptions;
 use std::os::unix::fs::FileExt;
@@ -167,6 +169,55 @@ fn append_run(l: &mut Ledger, batch: u64, commits: u64) -> anyhow::Result<Append
     })
 }
 
+struct GroupRun {
+    writers: u64,
+    entries: u64,
+    per_s: f64,
+    p50_us: f64,
+}
+
+/// Many threads appending one entry at a time through the group committer.
+fn group_run(l: Ledger, writers: u64, each: u64) -> anyhow::Result<(Ledger, GroupRun)> {
+    let g = GroupCommitter::new(l);
+    let t = Instant::now();
+    let lat: Vec<f64> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..writers)
+            .map(|w| {
+                let g = &g;
+                s.spawn(move || -> anyhow::Result<Vec<f64>> {
+                    let mut lat = Vec::new();
+                    for i in 0..each {
+                        let v = entry_256(1_000_000_000 + w * 1_000_000 + i);
+                        let t = Instant::now();
+                        g.append(vec![v])?;
+                        lat.push(us(t.elapsed()));
+                    }
+                    Ok(lat)
+                })
+            })
+            .collect();
+        let mut all = Vec::new();
+        for h in handles {
+            match h.join() {
+                Ok(Ok(v)) => all.extend(v),
+                Ok(Err(e)) => return Err(e),
+                Err(_) => anyhow::bail!("a writer thread panicked"),
+            }
+        }
+        Ok(all)
+    })?;
+    let elapsed = t.elapsed().as_secs_f64();
+    let mut lat = lat;
+    let entries = writers * each;
+    let run = GroupRun {
+        writers,
+        entries,
+        per_s: entries as f64 / elapsed,
+        p50_us: pct(&mut lat, 0.5),
+    };
+    Ok((g.into_inner()?, run))
+}
+
 fn bench(dir: &Path, entries: u64, as_json: bool) -> anyhow::Result<u8> {
     let progress = |m: &str| {
         if !as_json {
@@ -189,6 +240,9 @@ fn bench(dir: &Path, entries: u64, as_json: bool) -> anyhow::Result<u8> {
     let b100 = append_run(&mut l, 100, 100)?;
     progress("durable append, batches of 1000");
     let b1000 = append_run(&mut l, 1000, entries / 1000)?;
+    progress("group commit, 64 concurrent writers of 1 entry");
+    let (l_back, group) = group_run(l, 64, 40)?;
+    let mut l = l_back;
     let signer = NoteSigner::generate(l.origin())?;
     let t = Instant::now();
     #[allow(clippy::disallowed_methods)]
@@ -273,6 +327,9 @@ fn bench(dir: &Path, entries: u64, as_json: bool) -> anyhow::Result<u8> {
         "append_batch100_commit_p50_us": b100.p50_us,
         "append_batch1_entries_per_s": b1.per_s.round(),
         "append_batch1_commit_p50_us": b1.p50_us,
+        "group_commit_writers": group.writers,
+        "group_commit_entries_per_s": group.per_s.round(),
+        "group_commit_p50_us": group.p50_us,
         "checkpoint_us": checkpoint_us,
         "verify_leaves_per_s": verify_per_s.round(),
         "verify_threads": threads,
@@ -329,6 +386,14 @@ fn bench(dir: &Path, entries: u64, as_json: bool) -> anyhow::Result<u8> {
             leaves_per_s / 1e6,
             100.0 * verify_per_s / (leaves_per_s * threads as f64),
             verify_per_s / threads as f64 / 1e6
+        ),
+    ));
+    t.push_str(&row(
+        &format!("group commit, {} writers × 1", group.writers),
+        format!("{:.0} entries/s", group.per_s),
+        format!(
+            "vs {:.0}/s for one writer of 1; p50 {:.0} µs; {} entries",
+            b1.per_s, group.p50_us, group.entries
         ),
     ));
     t.push_str(&row(

@@ -6,6 +6,7 @@ use anyhow::{Context, bail};
 use covenant_ledger::{BlobStore, EvidenceAdded, timefmt};
 use serde_json::json;
 use std::path::PathBuf;
+use std::time::SystemTime;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -32,9 +33,14 @@ enum Cmd {
         /// Free-text note.
         #[arg(long)]
         note: Option<String>,
-        /// Kind of evidence (attestation, report, screenshot, export, ...).
-        #[arg(long, default_value = "file")]
+        /// Kind of evidence, as controls require it: attestation, document, report,
+        /// command-output, log, configuration, url.
+        #[arg(long, default_value = "document", value_parser = parse_kind)]
         kind: String,
+        /// Record as of this time instead of now (RFC 3339), when importing history kept
+        /// elsewhere; the ledger's order still shows when the entry was appended.
+        #[arg(long)]
+        at: Option<String>,
         /// Who records it; defaults to $COVENANT_USER or $USER.
         #[arg(long)]
         by: Option<String>,
@@ -50,9 +56,13 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         collected_at,
         note,
         kind,
+        at,
         by,
     } = args.cmd;
-    let now = now();
+    let now = match at {
+        Some(t) => SystemTime::from(crate::clock::parse_time(&t)?),
+        None => now(),
+    };
     let meta = std::fs::metadata(&file).with_context(|| format!("reading {}", file.display()))?;
     if !meta.is_file() {
         bail!("{} is not a file", file.display());
@@ -104,4 +114,16 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         ),
     )?;
     Ok(exit::OK)
+}
+
+/// The evidence kinds controls can require (see `EvidenceKind` in the model).
+fn parse_kind(s: &str) -> Result<String, String> {
+    match serde_json::from_value::<covenant_model::control::EvidenceKind>(
+        serde_json::Value::String(s.to_string()),
+    ) {
+        Ok(_) => Ok(s.to_string()),
+        Err(_) => Err(format!(
+            "`{s}` is not an evidence kind; use attestation, document, report, command-output, log, configuration or url"
+        )),
+    }
 }
