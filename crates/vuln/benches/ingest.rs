@@ -5,7 +5,7 @@
 //! `cargo bench -p covenant-vuln --bench ingest`
 
 use covenant_vuln::{
-    AdvisoryDb, FindingSet, IngestOptions, MatchOptions, Severity, fold, import, plan_ingest,
+    AdvisoryDb, FindingSet, IngestOptions, MatchOptions, Severity, fold, import, plan_ingest_owned,
 };
 use criterion::{Criterion, criterion_group};
 use serde_json::Value;
@@ -107,7 +107,7 @@ fn ingest_and_match(inputs: &Inputs, sbom: &[u8]) -> usize {
         at: "2026-11-23T00:00:00Z".into(),
         default_severity: Severity::Medium,
     };
-    let events = plan_ingest(&FindingSet::default(), &report.observations, &opts);
+    let events = plan_ingest_owned(&FindingSet::default(), report.observations, &opts);
     fold(&events).map_or(0, |s| s.len()) + report.checked
 }
 

@@ -173,8 +173,11 @@ impl Component {
     /// when the purl parses, so the same package named two ways still dedupes.
     pub fn new(name: Option<&str>, version: Option<&str>, purl: Option<&str>) -> Option<Component> {
         let purl = purl.map(str::trim).filter(|p| !p.is_empty());
-        let parts = purl.and_then(|p| parse_purl(p).ok());
-        let name = parts.as_ref().map(|p| p.name.clone()).or_else(|| {
+        let (purl_name, purl_version) = match purl.and_then(|p| parse_purl(p).ok()) {
+            Some(p) => (Some(p.name), p.version),
+            None => (None, None),
+        };
+        let name = purl_name.or_else(|| {
             name.map(str::trim)
                 .filter(|n| !n.is_empty())
                 .map(str::to_owned)
@@ -183,7 +186,7 @@ impl Component {
             .map(str::trim)
             .filter(|v| !v.is_empty())
             .map(str::to_owned)
-            .or_else(|| parts.as_ref().and_then(|p| p.version.clone()));
+            .or(purl_version);
         Some(Component {
             name,
             version,

@@ -25,16 +25,19 @@ pub struct Merged {
 }
 
 impl Merged {
-    fn from_observation(o: &Observation) -> Merged {
+    fn from_observation(o: Observation) -> Merged {
+        let mut ids = o.aliases;
+        ids.insert(o.vulnerability);
+        let vex = o.vex.map(|v| (v, o.source.clone()));
         Merged {
-            ids: o.ids().map(str::to_owned).collect(),
-            component: o.component.clone(),
-            cvss: o.cvss.clone(),
+            ids,
+            component: o.component,
+            cvss: o.cvss,
             reported_severity: o.reported_severity,
-            fixed_versions: o.fixed_versions.clone(),
-            title: o.title.clone(),
-            sources: std::iter::once(o.source.clone()).collect(),
-            vex: o.vex.clone().map(|v| (v, o.source.clone())),
+            fixed_versions: o.fixed_versions,
+            title: o.title,
+            sources: std::iter::once(o.source).collect(),
+            vex,
         }
     }
 
@@ -76,6 +79,11 @@ impl Merged {
 /// Merges a batch of observations. Output order is sorted by component then primary id, so the same
 /// input always gives the same output.
 pub fn merge(observations: &[Observation]) -> Vec<Merged> {
+    merge_owned(observations.to_vec())
+}
+
+/// [`merge`] without copying the observations.
+pub fn merge_owned(observations: Vec<Observation>) -> Vec<Merged> {
     let mut groups: BTreeMap<(String, Option<String>), Vec<Merged>> = BTreeMap::new();
     for o in observations {
         let bucket = groups.entry(component_key(&o.component)).or_default();

@@ -3,7 +3,7 @@
 
 use crate::component::Component;
 use crate::cvss::{CvssError, CvssScore, Declared};
-use crate::dedupe::{Merged, merge};
+use crate::dedupe::{Merged, merge_owned};
 use crate::finding::{Finding, FindingSet, Status, finding_id};
 use crate::observation::{Justification, Observation, Source, VexState};
 use crate::severity::Severity;
@@ -249,11 +249,22 @@ pub fn plan_ingest(
     observations: &[Observation],
     opts: &IngestOptions,
 ) -> Vec<FindingEvent> {
+    plan_ingest_owned(current, observations.to_vec(), opts)
+}
+
+/// [`plan_ingest`] without copying the observations.
+pub fn plan_ingest_owned(
+    current: &FindingSet,
+    observations: Vec<Observation>,
+    opts: &IngestOptions,
+) -> Vec<FindingEvent> {
     let mut events = Vec::new();
     // Within one batch, `merge` already joined everything that shares a component and an id, so new
     // findings only need their ids kept unique.
-    let mut opened: HashSet<String> = HashSet::new();
-    for m in merge(observations) {
+    let merged = merge_owned(observations);
+    let mut opened: HashSet<String> = HashSet::with_capacity(merged.len());
+    events.reserve(merged.len());
+    for m in merged {
         let existing = current.lookup(&m.component, m.ids.iter().map(String::as_str));
         let (id, old_status) = match existing {
             Some(f) => {

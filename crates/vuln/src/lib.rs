@@ -28,7 +28,10 @@ pub mod event;
 pub mod finding;
 pub mod sla;
 
-pub use event::{FindingEvent, FoldError, IngestOptions, TriageRequest, fold, plan_ingest, triage};
+pub use event::{
+    FindingEvent, FoldError, IngestOptions, TriageRequest, fold, plan_ingest, plan_ingest_owned,
+    triage,
+};
 pub use finding::{Finding, FindingSet, Rating, RatingBasis, Status};
 pub use sla::{SlaInput, assign_sla};
 

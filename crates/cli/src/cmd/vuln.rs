@@ -8,7 +8,7 @@ use anyhow::{Context, bail};
 use covenant_ledger::Ledger;
 use covenant_vuln::{
     AdvisoryDb, ExportMeta, FindingEvent, FindingSet, Import, IngestOptions, MatchOptions,
-    Observation, Severity, Status, TriageRequest, export, fold, import, plan_ingest, triage,
+    Observation, Severity, Status, TriageRequest, export, fold, import, plan_ingest_owned, triage,
 };
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
@@ -324,11 +324,12 @@ fn ingest(
         at: at.to_owned(),
         default_severity,
     };
-    let planned = plan_ingest(&current, &observations, &opts);
+    let observed = observations.len();
+    let planned = plan_ingest_owned(&current, observations, &opts);
     let count = |t: &str| planned.iter().filter(|e| e.to_json()["type"] == t).count();
     let summary = json!({
         "files": per_file,
-        "observations": observations.len(),
+        "observations": observed,
         "opened": count("finding.opened"),
         "seen": count("finding.seen"),
         "triaged": count("finding.triaged"),
@@ -358,7 +359,7 @@ fn ingest(
         }
         println!(
             "{} observations -> {} new findings, {} seen again, {} status changes{}",
-            observations.len(),
+            observed,
             summary["opened"],
             summary["seen"],
             summary["triaged"],

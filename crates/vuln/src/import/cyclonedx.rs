@@ -8,6 +8,7 @@ use crate::json::{Path, expect_object, opt_array, opt_number, opt_str, opt_text,
 use crate::observation::{Format, Justification, Observation, Source, VexAssertion, VexState};
 use crate::severity::Severity;
 use serde_json::Value;
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 const SUPPORTED: &str = "1.4, 1.5, 1.6, 1.7";
@@ -25,8 +26,12 @@ pub(super) fn import(ctx: &mut Ctx<'_>, doc: &Value) -> Result<Import, Fail> {
     let tool = tool_name(doc).unwrap_or_else(|| "CycloneDX".to_owned());
     // bom-ref -> index into `components`; the metadata component (the product itself) is kept apart:
     // a VEX `affects.ref` may point at it, but it is not matched as a dependency.
-    let mut by_ref: HashMap<String, usize> = HashMap::new();
-    let mut components = Vec::new();
+    let n = doc
+        .get("components")
+        .and_then(Value::as_array)
+        .map_or(0, Vec::len);
+    let mut by_ref: HashMap<String, usize> = HashMap::with_capacity(n);
+    let mut components = Vec::with_capacity(n);
     let mut product: Option<(String, Component)> = None;
     if let Some(meta_comp) = doc.get("metadata").and_then(|m| m.get("component")) {
         product = component(meta_comp, &root.key("metadata").key("component"))?;
@@ -160,7 +165,11 @@ pub(super) fn import(ctx: &mut Ctx<'_>, doc: &Value) -> Result<Import, Fail> {
 }
 
 fn tool_name(doc: &Value) -> Option<String> {
-    let tools = doc.get("metadata")?.get("tools")?;
+    tool_name_in(doc.get("metadata")?)
+}
+
+fn tool_name_in(metadata: &Value) -> Option<String> {
+    let tools = metadata.get("tools")?;
     // 1.4 has a list of tools; 1.5+ an object with `components`/`services`.
     let first = match tools {
         Value::Array(a) => a.first(),
@@ -252,4 +261,89 @@ fn analysis(v: &Value, p: &Path<'_>) -> Result<Option<VexAssertion>, Fail> {
         justification,
         detail,
     }))
+}
+
+/// The happy path for large plain SBOMs: components read straight into borrowed structs, skipping
+/// the `Value` tree. Returns `None` whenever the document is anything but a well-formed, supported
+/// CycloneDX SBOM without vulnerabilities; the caller then takes the general path, which gives the
+/// precise errors. Both paths must produce the same `Import` (tested).
+pub(super) fn import_fast(bytes: &[u8]) -> Option<Import> {
+    let bom: FastBom<'_> = serde_json::from_slice(bytes).ok()?;
+    if bom.bom_format != "CycloneDX"
+        || !["1.4", "1.5", "1.6", "1.7"].contains(&bom.spec_version.as_ref())
+    {
+        return None;
+    }
+    if bom.vulnerabilities.as_ref().is_some_and(|v| !v.is_empty()) {
+        return None;
+    }
+    let tool = bom
+        .metadata
+        .as_ref()
+        .and_then(tool_name_in)
+        .unwrap_or_else(|| "CycloneDX".to_owned());
+    let mut components = Vec::with_capacity(bom.components.as_ref().map_or(0, Vec::len));
+    fast_walk(
+        bom.components.as_deref().unwrap_or_default(),
+        &mut components,
+    );
+    Some(Import {
+        format: Format::CycloneDx,
+        format_version: bom.spec_version.into_owned(),
+        tool,
+        components,
+        observations: Vec::new(),
+        warnings: Vec::new(),
+    })
+}
+
+fn fast_walk(list: &[FastComponent<'_>], out: &mut Vec<Component>) {
+    for c in list {
+        let text = |v: &Option<Cow<'_, str>>| {
+            v.as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+        };
+        let (name, group) = (text(&c.name), text(&c.group));
+        let full_name = match (group, name) {
+            (Some(g), Some(n)) => Some(format!("{g}/{n}")),
+            (_, n) => n,
+        };
+        let (version, purl) = (text(&c.version), text(&c.purl));
+        if let Some(comp) =
+            Component::new(full_name.as_deref(), version.as_deref(), purl.as_deref())
+        {
+            out.push(comp);
+        }
+        fast_walk(c.components.as_deref().unwrap_or_default(), out);
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct FastBom<'a> {
+    #[serde(rename = "bomFormat", borrow)]
+    bom_format: Cow<'a, str>,
+    #[serde(rename = "specVersion", borrow)]
+    spec_version: Cow<'a, str>,
+    #[serde(default)]
+    metadata: Option<Value>,
+    #[serde(default, borrow)]
+    components: Option<Vec<FastComponent<'a>>>,
+    #[serde(default)]
+    vulnerabilities: Option<Vec<serde::de::IgnoredAny>>,
+}
+
+#[derive(serde::Deserialize)]
+struct FastComponent<'a> {
+    #[serde(default, borrow)]
+    name: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    group: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    version: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    purl: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    components: Option<Vec<FastComponent<'a>>>,
 }

@@ -212,6 +212,14 @@ pub fn import(file: &str, bytes: &[u8]) -> Result<Import, ImportError> {
                 .to_owned(),
         });
     }
+    // Large SBOMs are CycloneDX without vulnerabilities far more often than not; they skip the
+    // `Value` tree when `bomFormat` shows up near the start (where every generator writes it).
+    let head = &trimmed[..trimmed.len().min(1024)];
+    if head.windows(11).any(|w| w == b"\"bomFormat\"")
+        && let Some(imp) = cyclonedx::import_fast(bytes)
+    {
+        return Ok(imp);
+    }
     let doc: Value = serde_json::from_slice(bytes).map_err(|e| ImportError::Json {
         file: file.to_owned(),
         line: e.line(),
