@@ -82,7 +82,7 @@ fn unknown_key_has_a_did_you_mean_hint() {
         vec![
             diag("unknown-key", "program.yaml", 15, 3),
             // `email` is required, so its absence is reported too, at the mapping.
-            diag("invalid-value", "program.yaml", 15, 8),
+            diag("invalid-value", "program.yaml", 15, 3),
         ],
     );
     let d = message_of(&v, "unknown-key");
@@ -172,7 +172,7 @@ fn shared_control_missing_the_customer_statement() {
     let dir = case("missing-statement");
     let v = assert_errors(
         dir.path(),
-        vec![diag("missing-statement", "controls/patching.yaml", 7, 10)],
+        vec![diag("missing-statement", "controls/patching.yaml", 7, 5)],
     );
     let d = message_of(&v, "missing-statement");
     assert!(

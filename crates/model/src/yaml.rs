@@ -196,10 +196,18 @@ impl MarkedEventReceiver for Builder {
                 ));
             }
             Event::SequenceEnd | Event::MappingEnd => {
-                if let Some(Frame::Seq(node, anchor) | Frame::Map(node, anchor, _)) =
+                if let Some(Frame::Seq(mut node, anchor) | Frame::Map(mut node, anchor, _)) =
                     self.stack.pop()
                     && self.count(1, node.span)
                 {
+                    // yaml-rust2 marks a block mapping where it recognises the first key,
+                    // at that key's `:`; point at the key itself instead.
+                    if let NodeKind::Map(entries) = &node.kind
+                        && let Some((first, _)) = entries.first()
+                        && first.span.offset < node.span.offset
+                    {
+                        node.span = first.span;
+                    }
                     self.push_value(node, anchor);
                 }
             }
