@@ -255,18 +255,27 @@ fn pep440_version() -> impl Strategy<Value = String> {
 }
 
 fn maven_version() -> impl Strategy<Value = String> {
+    maven_version_from("alpha|beta|milestone|rc|cr|snapshot|ga|final|release|sp|foo|a|b|m")
+}
+
+/// Without the qualifiers Maven reads as "release" (`ga`, `final`, `release`): an empty qualifier
+/// followed by more items is where ComparableVersion stops being transitive
+/// ("1.ga.sp" < "1.ga-alpha.0" < "1.ga" < "1.ga.sp"), in Maven itself as here.
+fn maven_version_transitive() -> impl Strategy<Value = String> {
+    maven_version_from("alpha|beta|milestone|rc|cr|snapshot|sp|foo|a|b|m")
+}
+
+fn maven_version_from(qualifiers: &'static str) -> impl Strategy<Value = String> {
     prop::collection::vec(
         (
-            prop_oneof![
-                "[0-9]{1,2}",
-                "alpha|beta|milestone|rc|cr|snapshot|ga|final|release|sp|foo|a|b|m"
-            ],
+            prop_oneof!["[0-9]{1,2}", qualifiers],
             prop_oneof![Just("."), Just("-"), Just("")],
         ),
         1..5,
     )
+    // Real Maven versions start with a number.
     .prop_map(|parts| {
-        let mut s = String::new();
+        let mut s = String::from("1.");
         for (i, (tok, sep)) in parts.iter().enumerate() {
             if i > 0 {
                 s.push_str(sep);
@@ -379,8 +388,15 @@ proptest! {
     }
 
     #[test]
-    fn maven_is_a_total_order(a in maven_version(), b in maven_version(), c in maven_version()) {
+    fn maven_is_a_total_order(a in maven_version_transitive(), b in maven_version_transitive(), c in maven_version_transitive()) {
         check_total_order(Ecosystem::Maven, &a, &b, &c)?;
+    }
+
+    #[test]
+    fn maven_is_antisymmetric_with_release_aliases(a in maven_version(), b in maven_version()) {
+        let (x, y) = (Ecosystem::Maven.parse(&a).expect("maven"), Ecosystem::Maven.parse(&b).expect("maven"));
+        prop_assert_eq!(x.compare(&y).map(Ordering::reverse), y.compare(&x));
+        prop_assert_eq!(x.compare(&x), Some(Ordering::Equal));
     }
 
     #[test]

@@ -336,6 +336,10 @@ struct FastBom<'a> {
 
 #[derive(serde::Deserialize)]
 struct FastComponent<'a> {
+    /// Not needed without vulnerabilities, but read so a malformed one fails here as it does on the
+    /// general path.
+    #[serde(rename = "bom-ref", default, borrow)]
+    _bom_ref: Option<Cow<'a, str>>,
     #[serde(default, borrow)]
     name: Option<Cow<'a, str>>,
     #[serde(default, borrow)]

@@ -116,14 +116,19 @@ fn cmp_lists(a: &[Item], b: &[Item]) -> Ordering {
     Ordering::Equal
 }
 
+/// Maven's `ListItem.normalize`: walking back from the end, null items (0, "", empty list) are
+/// removed, walking past sublists, until a non-null plain item.
 fn normalize(list: &mut Vec<Item>) {
-    while let Some(last) = list.last() {
-        if last.is_null() {
-            list.pop();
-        } else if matches!(last, Item::List(_)) {
-            // Maven walks past non-null sublists without trimming the items before them.
-            break;
-        } else {
+    let mut i = list.len();
+    while i > 0 {
+        i -= 1;
+        let (null, is_list) = match list.get(i) {
+            Some(item) => (item.is_null(), matches!(item, Item::List(_))),
+            None => break,
+        };
+        if null {
+            list.remove(i);
+        } else if !is_list {
             break;
         }
     }
@@ -244,6 +249,8 @@ mod tests {
             ("1a1", "1-alpha-1"),
             ("1.0.0-RELEASE", "1"),
             ("9.0.0100", "9.0.100"),
+            ("1.ga-alpha", "1-alpha"),
+            ("1.0-0.0", "1"),
         ] {
             assert_eq!(v(a).cmp(&v(b)), Ordering::Equal, "{a} == {b}");
         }
