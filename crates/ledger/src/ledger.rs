@@ -386,7 +386,7 @@ impl Ledger {
         file.write_all_at(&header, 0).at(&path)?;
         file.sync_all().at(&path)?;
         layout::sync_dir(&dir).at(&dir)?;
-        let crc = segment::decode_header(&header).map_or(0, |h| h.crc);
+        let crc = segment::header_crc(first_seq);
         Ok(Segment {
             first_seq,
             path,
@@ -504,8 +504,7 @@ impl Ledger {
                 path: s.path.clone(),
                 first_seq: s.first_seq,
                 end: s.end,
-                header_crc: segment::decode_header(&segment::encode_header(s.first_seq))
-                    .map_or(0, |h| h.crc),
+                header_crc: segment::header_crc(s.first_seq),
             });
         }
         Ok(EntryIter {
@@ -954,9 +953,9 @@ fn read_range(
         }
         si += 1;
         offset = HEADER_LEN as u64;
-        crc = segments.get(si).map_or(0, |s| {
-            segment::decode_header(&segment::encode_header(s.first_seq)).map_or(0, |h| h.crc)
-        });
+        crc = segments
+            .get(si)
+            .map_or(0, |s| segment::header_crc(s.first_seq));
     }
     Ok(())
 }

@@ -36,6 +36,12 @@ pub fn encode_header(first_seq: u64) -> [u8; HEADER_LEN] {
     h
 }
 
+/// The CRC of the header of the segment starting at `first_seq` (the chain seed).
+pub fn header_crc(first_seq: u64) -> u32 {
+    let h = encode_header(first_seq);
+    u32::from_le_bytes([h[28], h[29], h[30], h[31]])
+}
+
 /// A parsed header: first sequence number and the CRC that seeds the record chain.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Header {
@@ -229,6 +235,7 @@ mod tests {
         let h = encode_header(1234);
         let d = decode_header(&h).unwrap();
         assert_eq!(d.first_seq, 1234);
+        assert_eq!(d.crc, header_crc(1234));
         for i in 0..HEADER_LEN {
             let mut x = h;
             x[i] ^= 0x40;

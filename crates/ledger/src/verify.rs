@@ -158,74 +158,72 @@ pub fn verify(data: &Path, opts: &VerifyOptions) -> Result<Report> {
     // Each segment's entries are checked and hashed on all cores; the tree is then
     // built in order, which is cheap next to leaf hashing.
     for (name_seq, path) in &segments {
-        {
-            let scan = scan_segment(*name_seq, path);
-            r.segments += 1;
-            let path = scan.path;
-            let Some(first) = scan.first_seq else {
-                for (code, off, msg) in scan.problems {
-                    r.add(code, Some(seq), Some(&path), off, msg);
-                }
-                continue;
-            };
-            if first != seq {
-                r.add(
-                    "sequence",
-                    Some(seq.min(first)),
-                    Some(&path),
-                    Some(8),
-                    format!("segment starts at entry {first} but entry {seq} comes next"),
-                );
-            }
-            for (rel, code, off, msg) in scan.entry_problems {
-                r.add(code, Some(first + rel), Some(&path), off, msg);
-            }
+        let scan = scan_segment(*name_seq, path);
+        r.segments += 1;
+        let path = scan.path;
+        let Some(first) = scan.first_seq else {
             for (code, off, msg) in scan.problems {
-                r.add(
-                    code,
-                    Some(first + scan.leaves.len() as u64),
-                    Some(&path),
-                    off,
-                    msg,
-                );
+                r.add(code, Some(seq), Some(&path), off, msg);
             }
-            for (rel, blob) in scan.evidence {
-                r.evidence_entries += 1;
-                evidence_blobs.push((first + rel, blob));
-            }
-            for leaf in scan.leaves {
-                // Compare against the stored leaf hash, read in 1 MiB windows.
-                let idx = seq * 32;
-                if idx + 32 <= stored0 {
-                    if idx < window_start || idx + 32 > window_start + stored_window.len() as u64 {
-                        window_start = idx;
-                        let n = (stored0 - idx).min(1 << 20) as usize;
-                        stored_window.resize(n, 0);
-                        if level0.read_exact_at(&mut stored_window, idx).is_err() {
-                            stored_window.clear();
-                        }
-                    }
-                    let o = (idx - window_start) as usize;
-                    if stored_window.get(o..o + 32) != Some(&leaf[..]) {
-                        r.add(
-                            "leaf-hash",
-                            Some(seq),
-                            Some(&l0_path),
-                            Some(idx),
-                            format!("entry {seq}: stored leaf hash differs from the entry"),
-                        );
-                    }
-                }
-                tree.push(leaf);
-                seq += 1;
-                if sizes.contains(&seq)
-                    && let Ok(root) = tree.root()
-                {
-                    roots_at.insert(seq, root);
-                }
-            }
-            tree.discard_pending();
+            continue;
+        };
+        if first != seq {
+            r.add(
+                "sequence",
+                Some(seq.min(first)),
+                Some(&path),
+                Some(8),
+                format!("segment starts at entry {first} but entry {seq} comes next"),
+            );
         }
+        for (rel, code, off, msg) in scan.entry_problems {
+            r.add(code, Some(first + rel), Some(&path), off, msg);
+        }
+        for (code, off, msg) in scan.problems {
+            r.add(
+                code,
+                Some(first + scan.leaves.len() as u64),
+                Some(&path),
+                off,
+                msg,
+            );
+        }
+        for (rel, blob) in scan.evidence {
+            r.evidence_entries += 1;
+            evidence_blobs.push((first + rel, blob));
+        }
+        for leaf in scan.leaves {
+            // Compare against the stored leaf hash, read in 1 MiB windows.
+            let idx = seq * 32;
+            if idx + 32 <= stored0 {
+                if idx < window_start || idx + 32 > window_start + stored_window.len() as u64 {
+                    window_start = idx;
+                    let n = (stored0 - idx).min(1 << 20) as usize;
+                    stored_window.resize(n, 0);
+                    if level0.read_exact_at(&mut stored_window, idx).is_err() {
+                        stored_window.clear();
+                    }
+                }
+                let o = (idx - window_start) as usize;
+                if stored_window.get(o..o + 32) != Some(&leaf[..]) {
+                    r.add(
+                        "leaf-hash",
+                        Some(seq),
+                        Some(&l0_path),
+                        Some(idx),
+                        format!("entry {seq}: stored leaf hash differs from the entry"),
+                    );
+                }
+            }
+            tree.push(leaf);
+            seq += 1;
+            if sizes.contains(&seq)
+                && let Ok(root) = tree.root()
+            {
+                roots_at.insert(seq, root);
+            }
+        }
+        tree.discard_pending();
     }
     r.entries = seq;
     r.root = tree.root().ok();
@@ -286,9 +284,14 @@ fn scan_segment(name_seq: u64, path: &Path) -> SegmentScan {
         s.problems[0].1 = Some(0);
         return s;
     };
-    let mut scan = SegmentScan::failed(path, "");
-    scan.problems.clear();
-    scan.first_seq = Some(header.first_seq);
+    let mut scan = SegmentScan {
+        path: path.to_path_buf(),
+        first_seq: Some(header.first_seq),
+        leaves: Vec::new(),
+        entry_problems: Vec::new(),
+        problems: Vec::new(),
+        evidence: Vec::new(),
+    };
     if header.first_seq != name_seq {
         scan.problems.push((
             "segment",
