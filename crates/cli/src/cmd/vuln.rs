@@ -424,18 +424,27 @@ fn list(
     for f in &selected {
         let r = f.rating();
         let score = r.score.map_or("-".to_owned(), |s| format!("{s:.1}"));
-        let flag = if r.defaulted() { " (default)" } else { "" };
-        println!(
-            "{:<13} {:<8}{flag} {:>4}  {}  first {}  [{}]",
-            f.status.name(),
+        // A trailing `*` marks a severity that is the configured default (no source scored it).
+        let severity = format!(
+            "{}{}",
             r.severity.as_str(),
+            if r.defaulted() { "*" } else { "" }
+        );
+        println!(
+            "{:<13} {:<9} {:>4}  {}  first {}  [{}]",
+            f.status.name(),
+            severity,
             score,
             f.id,
             f.first_detected,
             f.tools().into_iter().collect::<Vec<_>>().join(", ")
         );
     }
-    println!("{} of {} findings", selected.len(), set.len());
+    println!(
+        "{} of {} findings (* = default severity, no source scored it)",
+        selected.len(),
+        set.len()
+    );
     Ok(exit::OK)
 }
 
