@@ -117,3 +117,40 @@ fn merge_is_order_independent() {
     let b = key(&merge(&all));
     assert_eq!(a, b);
 }
+
+#[test]
+fn json_and_sarif_of_one_scan_merge() {
+    let Some(vuln) = common::shared_vuln() else {
+        return;
+    };
+    let json = import(
+        "a.json",
+        &common::read(&vuln.join("trivy/trivy-image-alpine-310.json")),
+    )
+    .expect("json");
+    let sarif = import(
+        "a.sarif",
+        &common::read(&vuln.join("trivy/trivy-image-alpine-310.sarif.json")),
+    )
+    .expect("sarif");
+    let opts = IngestOptions {
+        at: "2026-11-23T00:00:00Z".into(),
+        default_severity: Severity::Medium,
+    };
+    let alone = fold(&plan_ingest(
+        &FindingSet::default(),
+        &json.observations,
+        &opts,
+    ))
+    .expect("fold");
+    let mut both = json.observations.clone();
+    both.extend(sarif.observations.iter().cloned());
+    let merged = fold(&plan_ingest(&FindingSet::default(), &both, &opts)).expect("fold");
+    assert_eq!(merged.len(), alone.len());
+    assert!(
+        merged.iter().all(|f| f.sources.len() == 2),
+        "every finding keeps both reports"
+    );
+    // The JSON report's purl survives the merge with the purl-less SARIF result.
+    assert!(merged.iter().all(|f| f.component.purl.is_some()));
+}
