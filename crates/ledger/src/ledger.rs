@@ -15,6 +15,7 @@ use serde_json::Value;
 use std::fs::{File, OpenOptions};
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// Most entries made durable by one commit. An `append` with more entries commits in
@@ -59,18 +60,27 @@ struct Segment {
     first_seq: u64,
     path: PathBuf,
     file: File,
-    /// Offset just past the last record.
-    end: u64,
+    /// Entries held (for sealed segments: the next segment's first sequence minus ours).
     count: u64,
-    /// Stored CRC of the last record (the header CRC when empty).
+    /// Stored CRC of the last record (the header CRC when empty); tracked for the newest.
     last_crc: u32,
     capacity: u64,
+    /// Where records are. Built at open for the newest segment and on first access for
+    /// the others, so opening a large ledger reads only its newest segment.
+    index: OnceLock<SegIndex>,
 }
 
-/// Where entry 256·i starts: segment index, byte offset, CRC of the record before it.
+struct SegIndex {
+    /// Offset just past the last record.
+    end: u64,
+    /// Entries whose sequence number is a multiple of 256.
+    marks: Vec<Mark>,
+}
+
+/// Where an entry starts: its sequence number, byte offset, CRC of the record before it.
 #[derive(Clone, Copy)]
 struct Mark {
-    segment: usize,
+    seq: u64,
     offset: u64,
     prev_crc: u32,
 }
@@ -104,7 +114,6 @@ pub struct Ledger {
     _lock: File,
     segments: Vec<Segment>,
     tree: HashTree,
-    marks: Vec<Mark>,
     poisoned: bool,
     recovery: Recovery,
     scratch: Vec<u8>,
@@ -176,9 +185,9 @@ impl Ledger {
             .at(&lock_path)?
             .ok_or_else(|| Error::Locked(layout.data.clone()))?;
         let mut recovery = Recovery::default();
-        let (segments, marks) = scan_segments(&layout, &mut recovery)?;
+        let segments = scan_segments(&layout, &mut recovery)?;
         let size = segments.last().map_or(0, |s| s.first_seq + s.count);
-        let (tree, synced) = repair_tree(&layout, &segments, &marks, size, &mut recovery)?;
+        let (tree, synced) = repair_tree(&layout, &segments, size, &mut recovery)?;
         Ok(Self {
             layout,
             origin,
@@ -186,7 +195,6 @@ impl Ledger {
             _lock: lock,
             segments,
             tree,
-            marks,
             poisoned: false,
             recovery,
             scratch: Vec::new(),
@@ -211,17 +219,20 @@ impl Ledger {
 
     /// Data end and file size of the segment starting at `first_seq`.
     pub fn segment_extent(&self, first_seq: u64) -> Option<(u64, u64)> {
-        self.segments
+        let si = self
+            .segments
             .iter()
-            .find(|s| s.first_seq == first_seq)
-            .map(|s| (s.end, s.capacity))
+            .position(|s| s.first_seq == first_seq)?;
+        let idx = seg_index(&self.segments, si).ok()?;
+        Some((idx.end, self.segments[si].capacity))
     }
 
     /// Bytes used by segment data (headers and records) and allocated for segments.
     pub fn segment_bytes(&self) -> (u64, u64) {
-        self.segments
-            .iter()
-            .fold((0, 0), |(u, a), s| (u + s.end, a + s.capacity))
+        (0..self.segments.len()).fold((0, 0), |(u, a), si| {
+            let end = seg_index(&self.segments, si).map_or(0, |i| i.end);
+            (u + end, a + self.segments[si].capacity)
+        })
     }
 
     /// What the last open repaired.
@@ -306,7 +317,7 @@ impl Ledger {
         let mut si = self.segments.len() - 1;
         let mut touched = vec![si];
         let mut crc = self.segments[si].last_crc;
-        let mut write_at = self.segments[si].end;
+        let mut write_at = self.active_end(si)?;
         for e in entries {
             let rl = segment::record_len(e.len()) as u64;
             // One spare zero byte must remain as the end marker.
@@ -322,15 +333,18 @@ impl Ledger {
                 si += 1;
                 touched.push(si);
                 crc = self.segments[si].last_crc;
-                write_at = self.segments[si].end;
+                write_at = self.active_end(si)?;
             }
             let seq = self.tree.size();
             if seq.is_multiple_of(TILE) {
-                self.marks.push(Mark {
-                    segment: si,
-                    offset: write_at + buf.len() as u64,
-                    prev_crc: crc,
-                });
+                let offset = write_at + buf.len() as u64;
+                if let Some(idx) = self.segments[si].index.get_mut() {
+                    idx.marks.push(Mark {
+                        seq,
+                        offset,
+                        prev_crc: crc,
+                    });
+                }
             }
             crc = segment::encode_record(crc, e, &mut buf);
             self.tree.push(merkle::leaf_hash(e));
@@ -362,10 +376,21 @@ impl Ledger {
         Ok(())
     }
 
+    /// Data end of the segment being written (its index always exists).
+    fn active_end(&self, si: usize) -> Result<u64> {
+        self.segments[si]
+            .index
+            .get()
+            .map(|i| i.end)
+            .ok_or_else(|| Error::Corrupt("the newest segment has no index".into()))
+    }
+
     fn write_segment_buf(&mut self, si: usize, at: u64, buf: &[u8], crc: u32) -> Result<()> {
         let seg = &mut self.segments[si];
         seg.file.write_all_at(buf, at).at(&seg.path)?;
-        seg.end = at + buf.len() as u64;
+        if let Some(idx) = seg.index.get_mut() {
+            idx.end = at + buf.len() as u64;
+        }
         seg.last_crc = crc;
         seg.count = self.tree.size() - seg.first_seq;
         Ok(())
@@ -391,10 +416,13 @@ impl Ledger {
             first_seq,
             path,
             file,
-            end: HEADER_LEN as u64,
             count: 0,
             last_crc: crc,
             capacity,
+            index: OnceLock::from(SegIndex {
+                end: HEADER_LEN as u64,
+                marks: Vec::new(),
+            }),
         })
     }
 
@@ -503,12 +531,14 @@ impl Ledger {
                 file: s.file.try_clone().at(&s.path)?,
                 path: s.path.clone(),
                 first_seq: s.first_seq,
-                end: s.end,
+                // Sealed segments not indexed yet are read whole, up to their end marker.
+                end: s.index.get().map_or(s.capacity, |i| i.end),
                 header_crc: segment::header_crc(s.first_seq),
             });
         }
         Ok(EntryIter {
             segs,
+            limit: self.size(),
             current: None,
             seg_index: 0,
         })
@@ -532,7 +562,7 @@ impl Ledger {
         to: u64,
         f: impl FnMut(u64, &[u8]) -> Result<()>,
     ) -> Result<()> {
-        read_range(&self.segments, &self.marks, from, to.min(self.size()), f)
+        read_range(&self.segments, from, to.min(self.size()), f)
     }
 }
 
@@ -566,6 +596,8 @@ struct SegmentSnapshot {
 /// Iterator over all entries; reads one segment at a time.
 pub struct EntryIter {
     segs: Vec<SegmentSnapshot>,
+    /// The ledger size when the iterator was made; later entries are not returned.
+    limit: u64,
     current: Option<(Vec<u8>, usize, u32, u64)>,
     seg_index: usize,
 }
@@ -588,7 +620,11 @@ impl Iterator for EntryIter {
                 self.current = Some((buf, HEADER_LEN, s.header_crc, s.first_seq));
             }
             let (buf, pos, crc, seq) = self.current.as_mut()?;
-            if *pos >= buf.len() {
+            if *seq >= self.limit {
+                self.segs.clear();
+                return None;
+            }
+            if *pos >= buf.len() || buf[*pos] == 0 {
                 self.current = None;
                 continue;
             }
@@ -666,108 +702,170 @@ pub(crate) fn list_segments(dir: &Path) -> Result<Vec<(u64, PathBuf)>> {
     Ok(out)
 }
 
-fn scan_segments(layout: &Layout, recovery: &mut Recovery) -> Result<(Vec<Segment>, Vec<Mark>)> {
-    let list = list_segments(&layout.log())?;
-    let mut segments: Vec<Segment> = Vec::with_capacity(list.len());
-    let mut marks = Vec::new();
-    let mut expected = 0u64;
-    let n = list.len();
-    for (i, (name_seq, path)) in list.into_iter().enumerate() {
-        let last = i + 1 == n;
+fn scan_segments(layout: &Layout, recovery: &mut Recovery) -> Result<Vec<Segment>> {
+    let mut list = list_segments(&layout.log())?;
+    let open = |path: &Path| -> Result<(File, u64)> {
         let file = OpenOptions::new()
             .read(true)
             .write(true)
-            .open(&path)
-            .at(&path)?;
-        let capacity = file.metadata().at(&path)?.len();
+            .open(path)
+            .at(path)?;
+        let capacity = file.metadata().at(path)?.len();
         if capacity > segment::MAX_SEGMENT_SIZE {
             return Err(Error::Corrupt(format!(
                 "{}: segment larger than 1 GiB",
                 path.display()
             )));
         }
+        Ok((file, capacity))
+    };
+    // A segment is created (header written and synced) before any record goes in, so a
+    // bad header on the newest segment with nothing after it is an interrupted creation.
+    if let Some((_, path)) = list.last() {
+        let (file, capacity) = open(path)?;
         let mut buf = vec![0u8; capacity as usize];
-        file.read_exact_at(&mut buf, 0).at(&path)?;
-        let Some(header) = segment::decode_header(&buf) else {
-            // A segment is created (header written and synced) before any record goes in,
-            // so a bad header on the newest segment with nothing after it is an
-            // interrupted creation; anything else is damage.
-            if last
-                && buf
-                    .get(HEADER_LEN..)
-                    .is_none_or(|r| r.iter().all(|&b| b == 0))
-            {
-                std::fs::remove_file(&path).at(&path)?;
-                layout::sync_dir(&layout.log()).at(layout.log())?;
-                recovery.removed_segment = Some(path);
-                break;
-            }
-            return Err(Error::Corrupt(format!(
-                "{}: bad segment header",
-                path.display()
-            )));
-        };
-        if header.first_seq != name_seq || header.first_seq != expected {
-            return Err(Error::Corrupt(format!(
-                "{}: segment starts at entry {} but {} was expected",
-                path.display(),
-                header.first_seq,
-                expected
-            )));
-        }
-        let mut walk = segment::Walk::new(&buf, header);
-        let mut seq = header.first_seq;
-        loop {
-            match walk.peek() {
-                Decoded::Record { crc, len, .. } => {
-                    if seq % TILE == 0 {
-                        marks.push(Mark {
-                            segment: i,
-                            offset: walk.pos as u64,
-                            prev_crc: walk.crc,
-                        });
-                    }
-                    walk.advance(len, crc);
-                    seq += 1;
-                }
-                Decoded::End => break,
-                other if last => {
-                    // The newest segment may end in a write that never completed.
-                    let _ = other;
-                    break;
-                }
-                other => {
-                    return Err(Error::Corrupt(format!(
-                        "{}: entry {seq} at offset {}: {}",
-                        path.display(),
-                        walk.pos,
-                        describe(&other)
-                    )));
-                }
-            }
-        }
-        let end = walk.pos as u64;
-        if last
+        file.read_exact_at(&mut buf, 0).at(path)?;
+        if segment::decode_header(&buf).is_none()
             && buf
-                .get(walk.pos..)
-                .is_some_and(|r| r.iter().any(|&b| b != 0))
+                .get(HEADER_LEN..)
+                .is_none_or(|r| r.iter().all(|&b| b == 0))
         {
-            storage::zero_range(&file, end, capacity).at(&path)?;
-            file.sync_data().at(&path)?;
-            recovery.torn_tail_cleared = true;
+            std::fs::remove_file(path).at(path)?;
+            layout::sync_dir(&layout.log()).at(layout.log())?;
+            recovery.removed_segment = Some(path.clone());
+            list.pop();
         }
-        segments.push(Segment {
+    }
+    let n = list.len();
+    let mut segments: Vec<Segment> = Vec::with_capacity(n);
+    for (i, (name_seq, path)) in list.into_iter().enumerate() {
+        let (file, capacity) = open(&path)?;
+        let mut head = [0u8; HEADER_LEN];
+        file.read_exact_at(&mut head, 0).at(&path)?;
+        let header = segment::decode_header(&head)
+            .ok_or_else(|| Error::Corrupt(format!("{}: bad segment header", path.display())))?;
+        let prev = segments.last().map(|s| s.first_seq);
+        let ordered = match prev {
+            None => header.first_seq == 0,
+            Some(p) => header.first_seq > p,
+        };
+        if header.first_seq != name_seq || !ordered {
+            return Err(Error::Corrupt(format!(
+                "{}: segment starts at entry {}, out of sequence",
+                path.display(),
+                header.first_seq
+            )));
+        }
+        if let Some(p) = segments.last_mut() {
+            p.count = header.first_seq - p.first_seq;
+        }
+        let mut seg = Segment {
             first_seq: header.first_seq,
             path,
             file,
-            end,
-            count: seq - header.first_seq,
-            last_crc: walk.crc,
+            count: 0,
+            last_crc: header.crc,
             capacity,
-        });
-        expected = seq;
+            index: OnceLock::new(),
+        };
+        if i + 1 == n {
+            scan_newest(&mut seg, recovery)?;
+        }
+        segments.push(seg);
     }
-    Ok((segments, marks))
+    Ok(segments)
+}
+
+/// Reads the newest segment in full: its data may end in a write that never completed,
+/// which is cut off (zeroed) here.
+fn scan_newest(seg: &mut Segment, recovery: &mut Recovery) -> Result<()> {
+    let mut buf = vec![0u8; seg.capacity as usize];
+    seg.file.read_exact_at(&mut buf, 0).at(&seg.path)?;
+    let header = segment::decode_header(&buf)
+        .ok_or_else(|| Error::Corrupt(format!("{}: bad segment header", seg.path.display())))?;
+    let mut walk = segment::Walk::new(&buf, header);
+    let mut seq = header.first_seq;
+    let mut marks = Vec::new();
+    while let Decoded::Record { crc, len, .. } = walk.peek() {
+        if seq.is_multiple_of(TILE) {
+            marks.push(Mark {
+                seq,
+                offset: walk.pos as u64,
+                prev_crc: walk.crc,
+            });
+        }
+        walk.advance(len, crc);
+        seq += 1;
+    }
+    let end = walk.pos as u64;
+    if buf
+        .get(walk.pos..)
+        .is_some_and(|r| r.iter().any(|&b| b != 0))
+    {
+        storage::zero_range(&seg.file, end, seg.capacity).at(&seg.path)?;
+        seg.file.sync_data().at(&seg.path)?;
+        recovery.torn_tail_cleared = true;
+    }
+    seg.count = seq - header.first_seq;
+    seg.last_crc = walk.crc;
+    let _ = seg.index.set(SegIndex { end, marks });
+    Ok(())
+}
+
+/// The index of segment `si`, reading the segment on first use.
+fn seg_index(segments: &[Segment], si: usize) -> Result<&SegIndex> {
+    let seg = segments
+        .get(si)
+        .ok_or_else(|| Error::Corrupt(format!("segment {si} does not exist")))?;
+    if let Some(idx) = seg.index.get() {
+        return Ok(idx);
+    }
+    let mut buf = vec![0u8; seg.capacity as usize];
+    seg.file.read_exact_at(&mut buf, 0).at(&seg.path)?;
+    let header = segment::decode_header(&buf)
+        .ok_or_else(|| Error::Corrupt(format!("{}: bad segment header", seg.path.display())))?;
+    let mut walk = segment::Walk::new(&buf, header);
+    let mut seq = header.first_seq;
+    let mut marks = Vec::new();
+    loop {
+        match walk.peek() {
+            Decoded::Record { crc, len, .. } => {
+                if seq.is_multiple_of(TILE) {
+                    marks.push(Mark {
+                        seq,
+                        offset: walk.pos as u64,
+                        prev_crc: walk.crc,
+                    });
+                }
+                walk.advance(len, crc);
+                seq += 1;
+            }
+            Decoded::End => break,
+            other => {
+                return Err(Error::Corrupt(format!(
+                    "{}: entry {seq} at offset {}: {}",
+                    seg.path.display(),
+                    walk.pos,
+                    describe(&other)
+                )));
+            }
+        }
+    }
+    if seq != seg.first_seq + seg.count {
+        return Err(Error::Corrupt(format!(
+            "{}: holds {} entries but the next segment starts at entry {}",
+            seg.path.display(),
+            seq - seg.first_seq,
+            seg.first_seq + seg.count
+        )));
+    }
+    let _ = seg.index.set(SegIndex {
+        end: walk.pos as u64,
+        marks,
+    });
+    seg.index
+        .get()
+        .ok_or_else(|| Error::Corrupt("segment index".into()))
 }
 
 /// Reads the `tree/synced` mark: hashes of entries below it are durable.
@@ -800,7 +898,6 @@ fn write_synced_mark(f: &File, n: u64) -> std::io::Result<()> {
 fn repair_tree(
     layout: &Layout,
     segments: &[Segment],
-    marks: &[Mark],
     size: u64,
     recovery: &mut Recovery,
 ) -> Result<(HashTree, File)> {
@@ -829,7 +926,7 @@ fn repair_tree(
     // crash: recompute them from the entries, which are the source of truth.
     let from = mark.min(stored0).min(stored8 * TILE) / TILE * TILE;
     let mut hashes = Vec::with_capacity((size - from) as usize);
-    read_range(segments, marks, from, size, |_, e| {
+    read_range(segments, from, size, |_, e| {
         hashes.push(merkle::leaf_hash(e));
         Ok(())
     })?;
@@ -883,7 +980,6 @@ fn repair_tree(
 
 fn read_range(
     segments: &[Segment],
-    marks: &[Mark],
     from: u64,
     to: u64,
     mut f: impl FnMut(u64, &[u8]) -> Result<()>,
@@ -891,21 +987,32 @@ fn read_range(
     if from >= to {
         return Ok(());
     }
-    let Some(mark) = marks.get((from / TILE) as usize) else {
+    let Some(mut si) = segments
+        .partition_point(|s| s.first_seq <= from)
+        .checked_sub(1)
+    else {
         return Err(Error::NoSuchEntry {
             seq: from,
             size: to,
         });
     };
-    let mut seq = from / TILE * TILE;
-    let mut si = mark.segment;
-    let mut offset = mark.offset;
-    let mut crc = mark.prev_crc;
+    let idx = seg_index(segments, si)?;
+    let k = idx.marks.partition_point(|m| m.seq <= from);
+    let (mut seq, mut offset, mut crc) = match k.checked_sub(1).and_then(|k| idx.marks.get(k)) {
+        Some(m) => (m.seq, m.offset, m.prev_crc),
+        None => {
+            let s = &segments[si];
+            (
+                s.first_seq,
+                HEADER_LEN as u64,
+                segment::header_crc(s.first_seq),
+            )
+        }
+    };
     let mut buf: Vec<u8> = Vec::new();
     while seq < to {
-        let Some(seg) = segments.get(si) else {
-            return Err(Error::Corrupt(format!("entry {seq} is missing")));
-        };
+        let seg = &segments[si];
+        let end = seg_index(segments, si)?.end;
         // Read the rest of the segment in windows so a single lookup stays small.
         let mut base = offset;
         let mut pos = 0usize;
@@ -914,8 +1021,7 @@ fn read_range(
             if seq >= to {
                 return Ok(());
             }
-            let avail = &buf[pos..];
-            match segment::decode_record(avail, crc) {
+            match segment::decode_record(&buf[pos..], crc) {
                 Decoded::Record {
                     payload,
                     crc: c,
@@ -928,11 +1034,11 @@ fn read_range(
                     pos += len;
                     crc = c;
                 }
-                Decoded::Truncated if base + (buf.len() as u64) < seg.end => {
+                Decoded::Truncated if base + (buf.len() as u64) < end => {
                     buf.drain(..pos);
                     base += pos as u64;
                     pos = 0;
-                    let want = (seg.end - base - buf.len() as u64).clamp(1, 64 << 10) as usize;
+                    let want = (end - base - buf.len() as u64).clamp(1, 64 << 10) as usize;
                     let old = buf.len();
                     buf.resize(old + want, 0);
                     let read_at = base + old as u64;
@@ -940,7 +1046,7 @@ fn read_range(
                         .read_exact_at(&mut buf[old..], read_at)
                         .at(&seg.path)?;
                 }
-                Decoded::Truncated | Decoded::End if base + pos as u64 >= seg.end => break,
+                Decoded::Truncated | Decoded::End if base + pos as u64 >= end => break,
                 other => {
                     return Err(Error::Corrupt(format!(
                         "{}: entry {seq} at offset {}: {}",
@@ -952,10 +1058,16 @@ fn read_range(
             }
         }
         si += 1;
+        let Some(next) = segments.get(si) else { break };
+        if next.first_seq != seq {
+            return Err(Error::Corrupt(format!(
+                "{}: starts at entry {} but entry {seq} comes next",
+                next.path.display(),
+                next.first_seq
+            )));
+        }
         offset = HEADER_LEN as u64;
-        crc = segments
-            .get(si)
-            .map_or(0, |s| segment::header_crc(s.first_seq));
+        crc = segment::header_crc(next.first_seq);
     }
     Ok(())
 }

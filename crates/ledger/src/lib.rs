@@ -29,6 +29,7 @@ mod ledger;
 pub mod merkle;
 pub mod note;
 pub mod proof;
+pub mod reader;
 pub mod segment;
 mod storage;
 pub mod timefmt;
@@ -46,4 +47,5 @@ pub use ledger::{Entry, EntryIter, Ledger, MAX_GROUP, Options, Recovery, SignedC
 pub use merkle::Hash;
 pub use note::{NoteSigner, NoteVerifier};
 pub use proof::ProofBundle;
+pub use reader::read_values;
 pub use verify::{Finding, Report, VerifyOptions, verify};
