@@ -179,6 +179,8 @@ fn apply_cached(
                 last_seen: at.clone(),
                 status: Status::Open,
                 status_since: at.clone(),
+                responded_at: None,
+                fixed_at: None,
                 sources: sources.clone(),
                 fixed_versions: fixed_versions.clone(),
                 title: title.clone(),
@@ -227,6 +229,14 @@ fn apply_cached(
                 })?;
             f.status = status.clone();
             f.status_since = at.clone();
+            if f.responded_at.is_none() && *status != Status::Open {
+                f.responded_at = Some(at.clone());
+            }
+            match status {
+                Status::Fixed { .. } => f.fixed_at = Some(at.clone()),
+                Status::Open => f.fixed_at = None,
+                _ => {}
+            }
         }
     }
     Ok(())

@@ -98,6 +98,12 @@ pub struct Finding {
     pub status: Status,
     /// When the status last changed (equals `first_detected` until a triage).
     pub status_since: String,
+    /// First triage decision of any kind: the end of the SLA's response clock.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub responded_at: Option<String>,
+    /// When it was marked fixed (cleared if it is reported again).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fixed_at: Option<String>,
     pub sources: BTreeSet<Source>,
     pub fixed_versions: BTreeSet<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

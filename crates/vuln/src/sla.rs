@@ -14,6 +14,10 @@ pub struct SlaInput<'a> {
     pub status: &'a Status,
     /// When the status last changed (the start of a risk acceptance, a fix, ...).
     pub status_since: &'a str,
+    /// First triage decision: ends the response clock.
+    pub responded_at: Option<&'a str>,
+    /// When it was marked fixed: ends the remediation clock.
+    pub fixed_at: Option<&'a str>,
 }
 
 /// Calls `terms` for every finding, in id order. The engine passes a closure over the program's
@@ -31,6 +35,8 @@ pub fn assign_sla<'a, T>(
                 first_detected: f.first_detected.as_str(),
                 status: &f.status,
                 status_since: f.status_since.as_str(),
+                responded_at: f.responded_at.as_deref(),
+                fixed_at: f.fixed_at.as_deref(),
             };
             (f.id.as_str(), terms(&input))
         })

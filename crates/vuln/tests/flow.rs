@@ -237,6 +237,9 @@ fn fixed_findings_reopen_when_seen_again() {
     let f = set.get(&id).expect("lodash");
     assert_eq!(f.status, Status::Open);
     assert_eq!(f.first_detected, "2026-11-01T10:00:00Z");
+    // The response happened (the fix decision); the fix itself no longer stands.
+    assert_eq!(f.responded_at.as_deref(), Some("2026-11-03T00:00:00Z"));
+    assert_eq!(f.fixed_at, None);
 }
 
 #[test]

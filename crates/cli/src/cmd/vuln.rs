@@ -388,6 +388,8 @@ fn finding_json(f: &covenant_vuln::Finding) -> Value {
         "last_seen": f.last_seen,
         "status": f.status,
         "status_since": f.status_since,
+        "responded_at": f.responded_at,
+        "fixed_at": f.fixed_at,
         "tools": f.tools(),
         "sources": f.sources,
         "fixed_versions": f.fixed_versions,
