@@ -33,7 +33,7 @@ pub use event::{
     triage,
 };
 pub use finding::{Finding, FindingSet, Rating, RatingBasis, Status};
-pub use sla::{SlaInput, assign_sla};
+pub use sla::{SlaInput, assign_sla, clock_json};
 
 pub mod export;
 

@@ -2,7 +2,8 @@
 //! are computed by the engine from the program's remediation commitment; this crate only hands over
 //! each finding's score, severity and first detection.
 
-use crate::finding::{FindingSet, Rating, Status};
+use crate::finding::{Finding, FindingSet, Rating, Status};
+use serde_json::{Value, json};
 
 /// What the engine's SLA function receives for one finding.
 #[derive(Debug, Clone, PartialEq)]
@@ -41,6 +42,37 @@ pub fn assign_sla<'a, T>(
             (f.id.as_str(), terms(&input))
         })
         .collect()
+}
+
+/// The finding in the serde shape of the engine's `FindingClock`, so the CLI can hand findings over
+/// with `serde_json::from_value` without this crate depending on the engine. A date-only
+/// risk-acceptance `until` becomes the start of that day in UTC.
+pub fn clock_json(f: &Finding) -> Value {
+    let r = f.rating();
+    let state = match &f.status {
+        Status::Open => json!("open"),
+        Status::Triaged { .. } => json!("triaged"),
+        Status::Fixed { .. } => json!("fixed"),
+        Status::NotAffected { .. } => json!("not-affected"),
+        Status::RiskAccepted { until, .. } => {
+            let until = if until.len() == 10 {
+                format!("{until}T00:00:00Z")
+            } else {
+                until.clone()
+            };
+            json!({ "risk-accepted": { "until": until } })
+        }
+    };
+    json!({
+        "id": f.id,
+        "title": f.title.clone().unwrap_or_else(|| format!("{} in {}", f.vulnerability(), f.component.name)),
+        "score": r.score,
+        "severity": r.severity,
+        "first_detected": f.first_detected,
+        "responded_at": f.responded_at,
+        "fixed_at": f.fixed_at,
+        "state": state,
+    })
 }
 
 #[cfg(test)]
@@ -95,6 +127,10 @@ mod tests {
             _ => (30, i.first_detected.to_owned()),
         };
         let out = assign_sla(&set, &terms);
+        let clock = clock_json(set.get("CVE-1").expect("finding"));
+        assert_eq!(clock["severity"], "critical");
+        assert_eq!(clock["state"], "open");
+        assert_eq!(clock["first_detected"], "2026-01-01T00:00:00Z");
         assert_eq!(
             out,
             vec![
