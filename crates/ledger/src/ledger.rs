@@ -924,7 +924,7 @@ fn repair_tree(
     }
     // Hashes past the mark may be missing, stale or describe entries lost in the
     // crash: recompute them from the entries, which are the source of truth.
-    let from = mark.min(stored0).min(stored8 * TILE) / TILE * TILE;
+    let from = mark.min(stored0) / TILE * TILE;
     let mut hashes = Vec::with_capacity((size - from) as usize);
     read_range(segments, from, size, |_, e| {
         hashes.push(merkle::leaf_hash(e));
@@ -944,11 +944,18 @@ fn repair_tree(
         level0.set_len(size * 32).at(&p0)?;
     }
     let tiles = size / TILE;
-    let first_tile = from / TILE;
-    let roots: Vec<Hash> = hashes
-        .chunks_exact(TILE as usize)
-        .map(merkle::root_of_leaves)
-        .collect();
+    // Tile hashes missing below the recomputed window come from the durable leaf hashes.
+    let first_tile = stored8.min(from / TILE);
+    let mut roots: Vec<Hash> = Vec::new();
+    for t in first_tile..from / TILE {
+        let leaves = tree::read_hashes(&level0, t * TILE, TILE).at(&p0)?;
+        roots.push(merkle::root_of_leaves(&leaves));
+    }
+    roots.extend(
+        hashes
+            .chunks_exact(TILE as usize)
+            .map(merkle::root_of_leaves),
+    );
     let have8 = tree::read_hashes(
         &level8,
         first_tile,

@@ -251,3 +251,77 @@ fn torn_tail_is_truncated_and_acknowledged_entries_kept() {
     assert!(report.ok(), "{:#?}", report.findings);
     assert_eq!(report.entries, 301);
 }
+
+#[test]
+fn damage_in_a_sealed_segment_is_found_when_read_not_silently_served() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut l = small(dir.path(), 2048);
+    l.append(&(0..600).map(entry).collect::<Vec<_>>()).unwrap();
+    drop(l);
+    let first = dir
+        .path()
+        .join("ledger/log")
+        .join(covenant_ledger::segment::file_name(0));
+    let mut bytes = std::fs::read(&first).unwrap();
+    let at = bytes.windows(4).position(|w| w == b"\"n\":").unwrap() + 4;
+    bytes[at] ^= 0x01;
+    std::fs::write(&first, bytes).unwrap();
+    // Opening reads only the newest segment, so it succeeds...
+    let l = small(dir.path(), 2048);
+    assert_eq!(l.size(), 600);
+    assert_eq!(
+        l.entry(599).unwrap(),
+        covenant_ledger::canonical::to_canonical(&entry(599)).unwrap()
+    );
+    // ...but the damaged entry is never returned as if it were good.
+    assert!(matches!(
+        l.entry(0),
+        Err(covenant_ledger::Error::Corrupt(_))
+    ));
+    assert!(l.entries().unwrap().any(|e| e.is_err()));
+    drop(l);
+    let r = verify(
+        dir.path(),
+        &VerifyOptions {
+            verifier: Some(signer().verifier()),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert!(
+        r.findings
+            .iter()
+            .any(|f| f.entry == Some(0) && f.code == "checksum"),
+        "{:#?}",
+        r.findings
+    );
+}
+
+#[test]
+fn lost_tree_hashes_are_rebuilt_on_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut l = small(dir.path(), 1 << 16);
+    l.append(&(0..700).map(entry).collect::<Vec<_>>()).unwrap();
+    let root = l.root().unwrap();
+    drop(l);
+    // As after a power loss that kept the entries but not the (later synced) tree files.
+    let tree = dir.path().join("ledger/tree");
+    std::fs::write(tree.join("level8.hashes"), b"").unwrap();
+    let l0 = std::fs::read(tree.join("level0.hashes")).unwrap();
+    std::fs::write(tree.join("level0.hashes"), &l0[..100 * 32 + 7]).unwrap();
+    std::fs::write(tree.join("synced"), [0u8; 16]).unwrap();
+    let mut l = small(dir.path(), 1 << 16);
+    assert!(l.recovery().hashes_repaired > 0);
+    assert_eq!(l.root().unwrap(), root);
+    l.checkpoint(&signer(), at(3)).unwrap();
+    drop(l);
+    let r = verify(
+        dir.path(),
+        &VerifyOptions {
+            verifier: Some(signer().verifier()),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert!(r.ok(), "{:#?}", r.findings);
+}
