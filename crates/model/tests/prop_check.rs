@@ -95,6 +95,13 @@ fn checked(src: &Sources) -> Vec<Diagnostic> {
             "diagnostic names a file that is not in the sources: {d}"
         );
         assert!(!d.message.is_empty(), "{d:?}");
+        if let Some(text) = src.get(&d.file) {
+            assert!(d.span.offset <= text.len(), "offset past the end: {d}");
+            // YAML breaks lines at `\n`, `\r` and `\r\n`; an error at the end of a file
+            // without a final newline is placed on the line after the last one.
+            let lines = text.matches(['\n', '\r']).count() + 2;
+            assert!(d.span.line as usize <= lines, "line past the end: {d}");
+        }
     }
     diags
 }
