@@ -287,6 +287,12 @@ fn ingest(
         }
         let mut matched = 0;
         let mut skipped = Vec::new();
+        if db.is_none() && !imp.components.is_empty() {
+            eprintln!(
+                "note: {name}: {} components not matched against advisories (pass --advisories DIR)",
+                imp.components.len()
+            );
+        }
         if let Some(db) = &db
             && !imp.components.is_empty()
         {
