@@ -1,9 +1,324 @@
-//! `covenant oscal ...`: OSCAL profile resolution, export and validation.
+//! `covenant oscal ...`: resolve an OSCAL profile into a catalog, export the program as
+//! OSCAL, validate an OSCAL file against NIST's schema and our structural checks.
+//!
+//! The OSCAL rules live in covenant-oscal; this file reads and writes files and implements
+//! the import resolver over the filesystem: an explicit `--import HREF=FILE` first, then
+//! the link relative to the profile, then a file of the same name in the profile's folder
+//! (NIST's profiles link into NIST's own repository layout).
+
+use crate::clock;
+use crate::exit;
+use crate::state::{self, DataDir};
+use anyhow::Context;
+use covenant_oscal::document::{catalog_json, parse_profile, sniff};
+use covenant_oscal::export::{self, assessment, component, ssp};
+use covenant_oscal::{Fetched, Resolver};
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
 
 #[derive(clap::Args)]
-pub struct Args {}
+pub struct Args {
+    #[command(subcommand)]
+    pub command: Command,
+}
 
-pub fn run(_args: Args) -> anyhow::Result<u8> {
-    eprintln!("error: covenant oscal is not implemented yet");
-    Ok(crate::exit::USAGE)
+#[derive(clap::Subcommand)]
+pub enum Command {
+    /// Resolve a profile into a catalog (imports, merge, modify) and write it.
+    Resolve(ResolveArgs),
+    /// Export the program as an OSCAL component-definition, SSP or assessment-results.
+    Export(ExportArgs),
+    /// Check an OSCAL JSON file against NIST's schema (and, for catalogs, our structural checks).
+    Validate(ValidateArgs),
+}
+
+#[derive(clap::Args)]
+pub struct ResolveArgs {
+    pub profile: PathBuf,
+    /// Where to write the resolved catalog (`-` for standard output).
+    #[arg(short, long)]
+    pub output: PathBuf,
+    /// Use FILE for an import: HREF is the import's href (`#uuid`), one of its links, or a file name.
+    #[arg(long = "import", value_name = "HREF=FILE")]
+    pub imports: Vec<String>,
+    /// Resolution time written into the catalog's metadata (default: keep the profile's last-modified).
+    #[arg(long)]
+    pub at: Option<String>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    ComponentDefinition,
+    Ssp,
+    AssessmentResults,
+}
+
+#[derive(clap::Args)]
+pub struct ExportArgs {
+    pub program: PathBuf,
+    #[arg(long, value_enum)]
+    pub kind: Kind,
+    /// Where to write the document (`-` for standard output).
+    #[arg(short, long)]
+    pub output: PathBuf,
+    /// For `ssp`: the deployment model the plan describes (default: the program's first).
+    #[arg(long)]
+    pub deployment_model: Option<String>,
+    /// Time of the export. Default: the program's `version.updated` date for
+    /// component-definition and SSP (so unchanged programs export the same bytes), the
+    /// clock for assessment-results.
+    #[arg(long)]
+    pub at: Option<String>,
+    #[command(flatten)]
+    pub data: DataDir,
+}
+
+#[derive(clap::Args)]
+pub struct ValidateArgs {
+    pub file: PathBuf,
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn run(args: Args) -> anyhow::Result<u8> {
+    match args.command {
+        Command::Resolve(a) => resolve(a),
+        Command::Export(a) => export_cmd(a),
+        Command::Validate(a) => validate(a),
+    }
+}
+
+fn write_out(path: &Path, text: &str) -> anyhow::Result<()> {
+    if path == Path::new("-") {
+        print!("{text}");
+        return Ok(());
+    }
+    std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))
+}
+
+/// Fetches imports from the filesystem; see the module documentation for the order.
+struct Files {
+    overrides: Vec<(String, PathBuf)>,
+}
+
+fn file_name(href: &str) -> &str {
+    href.rsplit(['/', '\\']).next().unwrap_or(href)
+}
+
+impl Resolver for Files {
+    fn fetch(&mut self, import: &str, candidate: &str, base: &str) -> Result<Fetched, String> {
+        let dir = Path::new(base).parent().unwrap_or(Path::new("."));
+        let mut paths: Vec<PathBuf> = self
+            .overrides
+            .iter()
+            .filter(|(h, _)| h == import || h == candidate || h == file_name(candidate))
+            .map(|(_, f)| f.clone())
+            .collect();
+        if candidate.contains("://") {
+            if paths.is_empty() {
+                // No network IO: a remote link needs a local copy named by --import or
+                // placed beside the profile.
+                paths.push(dir.join(file_name(candidate)));
+            }
+        } else {
+            paths.push(dir.join(candidate));
+            paths.push(dir.join(file_name(candidate)));
+        }
+        paths.dedup();
+        let mut why = Vec::new();
+        for p in paths {
+            match std::fs::read_to_string(&p) {
+                Ok(text) => {
+                    return Ok(Fetched {
+                        text,
+                        location: p.display().to_string(),
+                    });
+                }
+                Err(e) => why.push(format!("{} ({e})", p.display())),
+            }
+        }
+        Err(format!(
+            "tried {}; point at a local copy with --import {import}=FILE",
+            why.join(", ")
+        ))
+    }
+}
+
+fn resolve(a: ResolveArgs) -> anyhow::Result<u8> {
+    let mut overrides = Vec::new();
+    for spec in &a.imports {
+        let Some((href, file)) = spec.split_once('=') else {
+            eprintln!("error: --import wants HREF=FILE, got `{spec}`");
+            return Ok(exit::USAGE);
+        };
+        overrides.push((href.to_string(), PathBuf::from(file)));
+    }
+    let at = match &a.at {
+        Some(s) => Some(clock::parse_time(s)?.to_string()),
+        None => None,
+    };
+    let location = a.profile.display().to_string();
+    let text = std::fs::read_to_string(&a.profile)
+        .with_context(|| format!("reading {location}"))?;
+    let profile = match parse_profile(&text, &location) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(exit::USAGE);
+        }
+    };
+    let res = match covenant_oscal::resolve(&profile, &location, &mut Files { overrides }, at.as_deref()) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(exit::USAGE);
+        }
+    };
+    for w in &res.warnings {
+        eprintln!("warning: {w}");
+    }
+    write_out(&a.output, &catalog_json(&res.catalog))?;
+    let n = res.catalog.counts();
+    if a.json {
+        println!(
+            "{}",
+            json!({"output": a.output.display().to_string(), "controls": n.controls, "base": n.base,
+                   "enhancements": n.enhancements, "params": n.params, "groups": n.groups,
+                   "warnings": res.warnings})
+        );
+    } else if a.output != Path::new("-") {
+        println!(
+            "resolved {}: {} controls ({} base + {} enhancements), {} params, {} groups -> {}",
+            location, n.controls, n.base, n.enhancements, n.params, n.groups,
+            a.output.display()
+        );
+    }
+    Ok(exit::OK)
+}
+
+fn export_cmd(a: ExportArgs) -> anyhow::Result<u8> {
+    let (_, program, _) = match state::load_program(&a.program) {
+        Ok(p) => p,
+        Err(rendered) => {
+            eprint!("{rendered}");
+            return Ok(exit::USAGE);
+        }
+    };
+    let dated = || -> anyhow::Result<String> {
+        if let Some(at) = &a.at {
+            return Ok(clock::parse_time(at)?.to_string());
+        }
+        let updated = program
+            .manifest
+            .as_ref()
+            .map(|m| m.value.version.updated.to_string())
+            .context("the program has no program.yaml")?;
+        Ok(format!("{updated}T00:00:00Z"))
+    };
+    let doc: Result<Value, covenant_oscal::Error> = match a.kind {
+        Kind::ComponentDefinition => component::export(&program, &dated()?),
+        Kind::Ssp => ssp::deployment_model(&program, a.deployment_model.as_deref())
+            .and_then(|m| Ok((m, dated().map_err(|e| covenant_oscal::Error::Export(e.to_string()))?)))
+            .and_then(|(m, t)| ssp::export(&program, &m, &t)),
+        Kind::AssessmentResults => {
+            let now = clock::now(a.at.as_deref())?;
+            let st = state::read_state(&a.data.resolve(&a.program))?;
+            let eval = state::evaluate_at(&program, &st, now)?;
+            assessment::export(&program, &eval)
+        }
+    };
+    match doc {
+        Ok(d) => {
+            write_out(&a.output, &export::to_json(&d))?;
+            Ok(exit::OK)
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            Ok(exit::USAGE)
+        }
+    }
+}
+
+/// Schema problems, at most `limit`, as "message at /path".
+fn schema_problems(doc: &Value, limit: usize) -> anyhow::Result<Vec<String>> {
+    let schema: Value = serde_json::from_str(covenant_oscal::schema::COMPLETE)?;
+    let validator = jsonschema::options()
+        .should_validate_formats(true)
+        .build(&schema)
+        .map_err(|e| anyhow::anyhow!("the vendored OSCAL schema does not compile: {e}"))?;
+    Ok(validator
+        .iter_errors(doc)
+        .take(limit)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect())
+}
+
+fn validate(a: ValidateArgs) -> anyhow::Result<u8> {
+    let what = a.file.display().to_string();
+    let text = std::fs::read_to_string(&a.file).with_context(|| format!("reading {what}"))?;
+    let format = sniff(&text);
+    if format != "JSON" {
+        eprintln!("error: {what} is {format}; `covenant oscal validate` reads OSCAL JSON");
+        return Ok(exit::USAGE);
+    }
+    let doc: Value = match serde_json::from_str(text.trim_start_matches('\u{feff}')) {
+        Ok(v) => v,
+        Err(e) => {
+            eprintln!("error: {what} is not JSON: {e}");
+            return Ok(exit::USAGE);
+        }
+    };
+    let model = covenant_oscal::document::MODELS
+        .iter()
+        .find(|m| doc.get(**m).is_some())
+        .copied();
+    let Some(model) = model else {
+        eprintln!(
+            "error: {what} has no OSCAL root (expected one of {})",
+            covenant_oscal::document::MODELS.join(", ")
+        );
+        return Ok(exit::USAGE);
+    };
+    let mut problems = schema_problems(&doc, 50)?;
+    let mut counts = None;
+    if model == "catalog" && problems.is_empty() {
+        drop(doc);
+        match covenant_oscal::document::parse_catalog(&text, &what) {
+            Ok(c) => {
+                counts = Some(c.counts());
+                problems.extend(
+                    covenant_oscal::validate::catalog(&c)
+                        .into_iter()
+                        .map(|p| format!("{} at {}", p.message, p.path)),
+                );
+            }
+            Err(e) => problems.push(e.to_string()),
+        }
+    } else if model == "profile" && problems.is_empty() {
+        if let Err(e) = parse_profile(&text, &what) {
+            problems.push(e.to_string());
+        }
+    }
+    if a.json {
+        println!(
+            "{}",
+            json!({"file": what, "model": model, "valid": problems.is_empty(), "problems": problems,
+                   "controls": counts.map(|c| c.controls), "params": counts.map(|c| c.params)})
+        );
+    } else if problems.is_empty() {
+        match counts {
+            Some(n) => println!(
+                "{what}: valid OSCAL {model} ({} controls, {} params)",
+                n.controls, n.params
+            ),
+            None => println!("{what}: valid OSCAL {model}"),
+        }
+    } else {
+        for p in &problems {
+            println!("{what}: {p}");
+        }
+    }
+    Ok(if problems.is_empty() { exit::OK } else { exit::VIOLATIONS })
 }
