@@ -65,9 +65,9 @@ pub fn read_state(data: &Path) -> anyhow::Result<State> {
             ledger_found: false,
         });
     }
-    let ledger = covenant_ledger::Ledger::open(data)
-        .with_context(|| format!("opening the ledger in {}", data.display()))?;
-    let values = ledger.values().context("reading ledger entries")?;
+    // Read without the writer lock, so status and checks run beside a writer.
+    let values = covenant_ledger::read_values(data)
+        .with_context(|| format!("reading the ledger in {}", data.display()))?;
     let (events, event_errors) = parse_events(values.iter().map(|(s, v)| (*s, v)));
     let findings = crate::findings::from_values(&values);
     Ok(State {

@@ -64,8 +64,20 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     let now = crate::clock::now(args.at.as_deref())?;
     let state = crate::state::read_state(&args.data.resolve(&args.program))?;
     let eval = crate::state::evaluate_at(&program, &state, now)?;
-    let unbacked: Vec<&Claim> = eval
-        .claims
+    // Without a ledger nothing has been recorded yet, so claims are neither judged nor
+    // marked, as `check` applies no gate then: the documents are a draft of the promises.
+    if !state.ledger_found {
+        eprintln!(
+            "note: no ledger in {}; claims are published unmarked (record evidence to have them judged)",
+            args.data.resolve(&args.program).display()
+        );
+    }
+    let judged: &[Claim] = if state.ledger_found {
+        &eval.claims
+    } else {
+        &[]
+    };
+    let unbacked: Vec<&Claim> = judged
         .iter()
         .filter(|c| c.state == ClaimState::Unbacked)
         .collect();
@@ -82,8 +94,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         );
         return Ok(exit::VIOLATIONS);
     }
-    let claims = eval
-        .claims
+    let claims = judged
         .iter()
         .map(|c| {
             let state = match c.state {
