@@ -111,16 +111,26 @@ fn ingest_and_match(inputs: &Inputs, sbom: &[u8]) -> usize {
     fold(&events).map_or(0, |s| s.len()) + report.checked
 }
 
-fn median(mut f: impl FnMut() -> usize, runs: usize) -> Duration {
-    let mut times: Vec<Duration> = (0..runs)
-        .map(|_| {
-            let t = Instant::now();
-            black_box(f());
-            t.elapsed()
-        })
-        .collect();
-    times.sort();
-    times[runs / 2]
+/// Medians of `runs` interleaved timings (bare, full, bare, full, ...), so both see the same load
+/// on a shared machine.
+fn interleaved_medians(
+    mut bare: impl FnMut() -> usize,
+    mut full: impl FnMut() -> usize,
+    runs: usize,
+) -> (Duration, Duration) {
+    let mut b = Vec::with_capacity(runs);
+    let mut f = Vec::with_capacity(runs);
+    for _ in 0..runs {
+        let t = Instant::now();
+        black_box(bare());
+        b.push(t.elapsed());
+        let t = Instant::now();
+        black_box(full());
+        f.push(t.elapsed());
+    }
+    b.sort();
+    f.sort();
+    (b[runs / 2], f[runs / 2])
 }
 
 fn benches(c: &mut Criterion) {
@@ -139,8 +149,11 @@ fn benches(c: &mut Criterion) {
         });
         g.finish();
         // The same comparison as a plain ratio, so the report does not need criterion's output.
-        let bare = median(|| bare_parse(&inputs, sbom), 9);
-        let full = median(|| ingest_and_match(&inputs, sbom), 9);
+        let (bare, full) = interleaved_medians(
+            || bare_parse(&inputs, sbom),
+            || ingest_and_match(&inputs, sbom),
+            21,
+        );
         println!(
             "{label}: bare parse {:.1} ms, ingest+match {:.1} ms, ratio {:.2}x ({} advisories, {} bytes of SBOM)",
             bare.as_secs_f64() * 1e3,
