@@ -20,6 +20,10 @@ pub enum Format {
     Sarif,
     OpenVex,
     Csaf,
+    /// Dependency-Track's Finding Packaging Format.
+    DependencyTrack,
+    /// `cargo audit --json`.
+    CargoAudit,
     /// Findings Covenant made itself by matching components against OSV advisories.
     OsvMatch,
 }
@@ -35,6 +39,8 @@ impl Format {
             Format::Sarif => "sarif",
             Format::OpenVex => "openvex",
             Format::Csaf => "csaf",
+            Format::DependencyTrack => "dependency-track",
+            Format::CargoAudit => "cargo-audit",
             Format::OsvMatch => "osv-match",
         }
     }

@@ -208,3 +208,53 @@ fn spdx_missing_download_location_is_a_warning_not_an_error() {
         doc["packages"].as_array().expect("pkgs").len()
     );
 }
+
+#[test]
+fn dependency_track_fpf_keeps_aliases_and_vectors() {
+    let Some((bytes, doc)) = load("dependency-track/dd-deptrack-fpf-npm-4.14.1.json") else {
+        return;
+    };
+    let imp = import("fpf.json", &bytes).expect("import");
+    let findings = doc["findings"].as_array().expect("findings");
+    assert_eq!(imp.observations.len(), findings.len());
+    for (o, f) in imp.observations.iter().zip(findings) {
+        assert_eq!(o.component.purl.as_deref(), f["component"]["purl"].as_str());
+        for a in f["vulnerability"]["aliases"]
+            .as_array()
+            .into_iter()
+            .flatten()
+        {
+            for id in a
+                .as_object()
+                .into_iter()
+                .flat_map(|m| m.values())
+                .filter_map(Value::as_str)
+            {
+                assert!(o.ids().any(|x| x == id), "{id} kept");
+            }
+        }
+        let vectors = ["cvssV3Vector", "cvssV4Vector"]
+            .iter()
+            .filter(|k| f["vulnerability"].get(**k).is_some())
+            .count();
+        assert_eq!(o.cvss.len(), vectors);
+    }
+}
+
+#[test]
+fn cargo_audit_reads_advisory_aliases_and_registry_purls() {
+    let Some((bytes, doc)) = load("rustsec/dd-cargo-audit-many_findings_cvss.json") else {
+        return;
+    };
+    let imp = import("audit.json", &bytes).expect("import");
+    let list = doc["vulnerabilities"]["list"].as_array().expect("list");
+    assert_eq!(imp.observations.len(), list.len());
+    for (o, v) in imp.observations.iter().zip(list) {
+        assert_eq!(o.vulnerability, v["advisory"]["id"].as_str().expect("id"));
+        let registry = v["package"]["source"]
+            .as_str()
+            .is_some_and(|s| s.starts_with("registry+"));
+        assert_eq!(o.component.purl.is_some(), registry);
+        assert_eq!(o.cvss.len(), usize::from(v["advisory"]["cvss"].is_string()));
+    }
+}

@@ -115,6 +115,14 @@ const KEYS: &[&str] = &[
     "product_reference",
     "cve",
     "Target",
+    "findings",
+    "vulnId",
+    "component",
+    "lockfile",
+    "list",
+    "advisory",
+    "meta",
+    "application",
 ];
 
 const STRINGS: &[&str] = &[
@@ -191,6 +199,17 @@ fn detected_document() -> impl Strategy<Value = Value> {
         ],
         vec![("SchemaVersion", 2.into())],
         vec![("results", Value::Array(vec![]))],
+        vec![
+            ("findings", Value::Array(vec![])),
+            (
+                "meta",
+                serde_json::json!({ "application": "Dependency-Track" }),
+            ),
+        ],
+        vec![
+            ("lockfile", Value::Null),
+            ("vulnerabilities", serde_json::json!({ "list": [] })),
+        ],
     ];
     (
         prop::sample::select(markers),

@@ -1,8 +1,10 @@
 //! Reading reports. The format is detected from content, never from the file name, because CI
 //! pipelines name files whatever they like.
 
+mod cargo_audit;
 mod csaf;
 mod cyclonedx;
+mod dependency_track;
 mod grype;
 mod openvex;
 mod osv_scanner;
@@ -178,6 +180,18 @@ pub fn detect(doc: &Value) -> Option<Format> {
                 .is_some_and(|d| d.get("csaf_version").is_some())
             {
                 Some(Format::Csaf)
+            } else if o.contains_key("findings")
+                && o.get("meta")
+                    .and_then(|m| m.get("application"))
+                    .and_then(Value::as_str)
+                    == Some("Dependency-Track")
+            {
+                Some(Format::DependencyTrack)
+            } else if o.contains_key("lockfile")
+                && o.get("vulnerabilities")
+                    .is_some_and(|v| v.get("list").is_some())
+            {
+                Some(Format::CargoAudit)
             } else if o.contains_key("matches")
                 && (o.contains_key("descriptor") || o.contains_key("source"))
             {
@@ -234,8 +248,8 @@ pub fn import_value(file: &str, doc: &Value) -> Result<Import, ImportError> {
     let format = detect(doc).ok_or_else(|| ImportError::UnknownFormat {
         file: file.to_owned(),
         hint: "expected CycloneDX JSON (bomFormat), SPDX JSON (spdxVersion), SARIF (version + runs), OpenVEX \
-               (@context), CSAF (document.csaf_version), Grype (matches), Trivy (SchemaVersion/Results) or \
-               OSV-Scanner (results[].packages) JSON"
+               (@context), CSAF (document.csaf_version), Grype (matches), Trivy (SchemaVersion/Results), \
+               OSV-Scanner (results[].packages), Dependency-Track FPF or cargo-audit JSON"
             .to_owned(),
     })?;
     let mut ctx = Ctx {
@@ -251,6 +265,8 @@ pub fn import_value(file: &str, doc: &Value) -> Result<Import, ImportError> {
         Format::Grype => grype::import(&mut ctx, doc),
         Format::Trivy => trivy::import(&mut ctx, doc),
         Format::OsvScanner => osv_scanner::import(&mut ctx, doc),
+        Format::DependencyTrack => dependency_track::import(&mut ctx, doc),
+        Format::CargoAudit => cargo_audit::import(&mut ctx, doc),
         Format::OsvMatch => unreachable_format(),
     };
     let mut imp = result.map_err(|f| f.with_file(file))?;
