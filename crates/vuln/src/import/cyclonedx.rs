@@ -89,6 +89,7 @@ pub(super) fn import(ctx: &mut Ctx<'_>, doc: &Value) -> Result<Import, Fail> {
             if let Some(s) = ctx.cvss(&full, declared, &rp.key("vector"))? {
                 cvss.push(s);
             }
+            // The score is derived from the vector; a score of the wrong type is still a malformed file.
             let _ = opt_number(r, "score", &rp)?;
         }
         let vex = analysis(v, &p)?;

@@ -267,21 +267,14 @@ pub fn import_value(file: &str, doc: &Value) -> Result<Import, ImportError> {
         Format::OsvScanner => osv_scanner::import(&mut ctx, doc),
         Format::DependencyTrack => dependency_track::import(&mut ctx, doc),
         Format::CargoAudit => cargo_audit::import(&mut ctx, doc),
-        Format::OsvMatch => unreachable_format(),
+        // `detect` never yields OsvMatch (it names Covenant's own matches, not a file format).
+        Format::OsvMatch => Err(Fail::Unsupported {
+            format: Format::OsvMatch,
+            version: String::new(),
+            supported: "none: not a file format",
+        }),
     };
     let mut imp = result.map_err(|f| f.with_file(file))?;
     imp.warnings.extend(ctx.warnings);
     Ok(imp)
-}
-
-fn unreachable_format() -> Result<Import, Fail> {
-    // `detect` never yields OsvMatch; answering with an empty import keeps this total without a panic.
-    Ok(Import {
-        format: Format::OsvMatch,
-        format_version: String::new(),
-        tool: String::new(),
-        components: Vec::new(),
-        observations: Vec::new(),
-        warnings: Vec::new(),
-    })
 }

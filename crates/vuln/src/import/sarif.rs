@@ -263,13 +263,11 @@ fn component(
             return Ok(Component::new(Some(name), Some(version), None));
         }
     }
-    let lp = p.key("locations");
-    for (i, loc) in opt_array(res, "locations", p)?.iter().enumerate() {
+    for loc in opt_array(res, "locations", p)? {
         let text = loc
             .get("message")
             .and_then(|m| m.get("text"))
             .and_then(Value::as_str);
-        let _ = lp.index(i);
         if let Some(text) = text
             && let Some((_, pv)) = text.rsplit_once(": ")
             && let Some((name, version)) = pv.rsplit_once('@')
