@@ -4,6 +4,7 @@ use crate::catalog::Catalog;
 use crate::error::Error;
 use crate::profile::Profile;
 use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 
 /// The OSCAL models this crate reads as typed documents.
 #[derive(Debug, Clone, PartialEq)]
@@ -125,4 +126,119 @@ pub fn catalog_json(catalog: &Catalog) -> String {
         .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
     s.push('\n');
     s
+}
+
+/// A piece of a catalog document handed out by [`catalog_pieces`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Piece {
+    /// One entry of `catalog.groups`, by index.
+    Group(usize),
+    /// The whole document with `catalog.groups` left out (handed out last).
+    Rest,
+}
+
+/// Walks a JSON document so that a large catalog is never held as one JSON tree: `f` gets
+/// each of `catalog.groups` in turn, then the rest of the document without them. A 10 MB
+/// catalog as one `serde_json::Value` takes several times its size in memory; the largest
+/// group takes a tenth of that. JSON Schema has no constraint across array items other
+/// than their count, so validating the pieces is validating the whole.
+pub fn catalog_pieces(
+    text: &str,
+    f: &mut dyn FnMut(Piece, Value),
+) -> Result<(), serde_json::Error> {
+    use serde::de::{DeserializeSeed, MapAccess, SeqAccess, Visitor};
+    use std::fmt;
+
+    struct Groups<'f>(&'f mut dyn FnMut(Piece, Value));
+    impl<'de> DeserializeSeed<'de> for Groups<'_> {
+        type Value = usize;
+        fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<usize, D::Error> {
+            d.deserialize_seq(self)
+        }
+    }
+    impl<'de> Visitor<'de> for Groups<'_> {
+        type Value = usize;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("an array of groups")
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<usize, A::Error> {
+            let mut i = 0;
+            while let Some(v) = seq.next_element::<Value>()? {
+                (self.0)(Piece::Group(i), v);
+                i += 1;
+            }
+            Ok(i)
+        }
+    }
+
+    /// An object whose `key` member is handed to `Groups` (at depth 2) or to `Inner`.
+    struct Obj<'f> {
+        f: &'f mut dyn FnMut(Piece, Value),
+        depth: u8,
+    }
+    impl<'de> DeserializeSeed<'de> for Obj<'_> {
+        type Value = Value;
+        fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+            d.deserialize_any(self)
+        }
+    }
+    impl<'de> Visitor<'de> for Obj<'_> {
+        type Value = Value;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a JSON object")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+            let mut out = Map::new();
+            while let Some(key) = map.next_key::<String>()? {
+                if self.depth == 0 && key == "catalog" {
+                    let v = map.next_value_seed(Obj {
+                        f: &mut *self.f,
+                        depth: 1,
+                    })?;
+                    out.insert(key, v);
+                } else if self.depth == 1 && key == "groups" {
+                    map.next_value_seed(Groups(&mut *self.f))?;
+                } else {
+                    out.insert(key, map.next_value::<Value>()?);
+                }
+            }
+            Ok(Value::Object(out))
+        }
+        // Anything but an object at these depths is passed through for the schema to judge.
+        fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+            Ok(Value::Bool(v))
+        }
+        fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+            Ok(Value::from(v))
+        }
+        fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+            Ok(Value::from(v))
+        }
+        fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+            Ok(Value::from(v))
+        }
+        fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+            Ok(Value::String(v.to_string()))
+        }
+        fn visit_unit<E>(self) -> Result<Value, E> {
+            Ok(Value::Null)
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+            let mut out = Vec::new();
+            while let Some(v) = seq.next_element::<Value>()? {
+                out.push(v);
+            }
+            Ok(Value::Array(out))
+        }
+    }
+
+    let mut de = serde_json::Deserializer::from_str(text.trim_start_matches('\u{feff}'));
+    let rest = Obj {
+        f: &mut *f,
+        depth: 0,
+    }
+    .deserialize(&mut de)?;
+    de.end()?;
+    f(Piece::Rest, rest);
+    Ok(())
 }

@@ -211,3 +211,24 @@ fn wrong_inputs_are_errors_not_panics() {
     let e = parse_catalog("{\"catalog\": {\"uuid\": 3}}", "c.json").unwrap_err();
     assert!(e.to_string().contains("line 1"), "{e}");
 }
+
+#[test]
+fn catalog_pieces_cover_the_document() {
+    use covenant_oscal::document::{Piece, catalog_pieces};
+    let mut seen = Vec::new();
+    let mut rest = None;
+    catalog_pieces(CATALOG, &mut |p, v| match p {
+        Piece::Group(i) => seen.push((i, v["id"].as_str().unwrap_or("").to_string())),
+        Piece::Rest => rest = Some(v),
+    })
+    .unwrap();
+    assert_eq!(
+        seen,
+        [(0, "ac".to_string()), (1, "au".into()), (2, "pm".into())]
+    );
+    let rest = rest.unwrap();
+    assert!(rest["catalog"].get("groups").is_none());
+    assert_eq!(rest["catalog"]["params"][0]["id"], "loose-used");
+    assert!(catalog_pieces("{\"catalog\": {\"groups\": 3}}", &mut |_, _| {}).is_err());
+    assert!(catalog_pieces("[1, 2]", &mut |_, _| {}).is_ok());
+}

@@ -10,7 +10,7 @@ use crate::clock;
 use crate::exit;
 use crate::state::{self, DataDir};
 use anyhow::Context;
-use covenant_oscal::document::{catalog_json, parse_profile, sniff};
+use covenant_oscal::document::{Piece, catalog_json, parse_profile, sniff};
 use covenant_oscal::export::{self, assessment, component, ssp};
 use covenant_oscal::{Fetched, Resolver};
 use serde_json::{Value, json};
@@ -160,8 +160,8 @@ fn resolve(a: ResolveArgs) -> anyhow::Result<u8> {
         None => None,
     };
     let location = a.profile.display().to_string();
-    let text = std::fs::read_to_string(&a.profile)
-        .with_context(|| format!("reading {location}"))?;
+    let text =
+        std::fs::read_to_string(&a.profile).with_context(|| format!("reading {location}"))?;
     let profile = match parse_profile(&text, &location) {
         Ok(p) => p,
         Err(e) => {
@@ -169,13 +169,15 @@ fn resolve(a: ResolveArgs) -> anyhow::Result<u8> {
             return Ok(exit::USAGE);
         }
     };
-    let res = match covenant_oscal::resolve(&profile, &location, &mut Files { overrides }, at.as_deref()) {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return Ok(exit::USAGE);
-        }
-    };
+    let res =
+        match covenant_oscal::resolve(&profile, &location, &mut Files { overrides }, at.as_deref())
+        {
+            Ok(r) => r,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return Ok(exit::USAGE);
+            }
+        };
     for w in &res.warnings {
         eprintln!("warning: {w}");
     }
@@ -191,7 +193,12 @@ fn resolve(a: ResolveArgs) -> anyhow::Result<u8> {
     } else if a.output != Path::new("-") {
         println!(
             "resolved {}: {} controls ({} base + {} enhancements), {} params, {} groups -> {}",
-            location, n.controls, n.base, n.enhancements, n.params, n.groups,
+            location,
+            n.controls,
+            n.base,
+            n.enhancements,
+            n.params,
+            n.groups,
             a.output.display()
         );
     }
@@ -220,7 +227,12 @@ fn export_cmd(a: ExportArgs) -> anyhow::Result<u8> {
     let doc: Result<Value, covenant_oscal::Error> = match a.kind {
         Kind::ComponentDefinition => component::export(&program, &dated()?),
         Kind::Ssp => ssp::deployment_model(&program, a.deployment_model.as_deref())
-            .and_then(|m| Ok((m, dated().map_err(|e| covenant_oscal::Error::Export(e.to_string()))?)))
+            .and_then(|m| {
+                Ok((
+                    m,
+                    dated().map_err(|e| covenant_oscal::Error::Export(e.to_string()))?,
+                ))
+            })
             .and_then(|(m, t)| ssp::export(&program, &m, &t)),
         Kind::AssessmentResults => {
             let now = clock::now(a.at.as_deref())?;
@@ -241,19 +253,15 @@ fn export_cmd(a: ExportArgs) -> anyhow::Result<u8> {
     }
 }
 
-/// Schema problems, at most `limit`, as "message at /path".
-fn schema_problems(doc: &Value, limit: usize) -> anyhow::Result<Vec<String>> {
-    let schema: Value = serde_json::from_str(covenant_oscal::schema::COMPLETE)?;
-    let validator = jsonschema::options()
+fn validator(schema: &Value) -> anyhow::Result<jsonschema::Validator> {
+    jsonschema::options()
         .should_validate_formats(true)
-        .build(&schema)
-        .map_err(|e| anyhow::anyhow!("the vendored OSCAL schema does not compile: {e}"))?;
-    Ok(validator
-        .iter_errors(doc)
-        .take(limit)
-        .map(|e| format!("{e} at {}", e.instance_path()))
-        .collect())
+        .build(schema)
+        .map_err(|e| anyhow::anyhow!("the vendored OSCAL schema does not compile: {e}"))
 }
+
+/// Most problems reported for one file.
+const LIMIT: usize = 50;
 
 fn validate(a: ValidateArgs) -> anyhow::Result<u8> {
     let what = a.file.display().to_string();
@@ -263,10 +271,39 @@ fn validate(a: ValidateArgs) -> anyhow::Result<u8> {
         eprintln!("error: {what} is {format}; `covenant oscal validate` reads OSCAL JSON");
         return Ok(exit::USAGE);
     }
-    let doc: Value = match serde_json::from_str(text.trim_start_matches('\u{feff}')) {
-        Ok(v) => v,
-        Err(e) => {
+    let schema: Value = serde_json::from_str(covenant_oscal::schema::COMPLETE)?;
+    let whole = validator(&schema)?;
+    // The same schema entered at the catalog group definition, for the groups that
+    // `catalog_pieces` hands out one at a time (a 10 MB catalog is never one JSON tree).
+    let mut group_schema = schema.clone();
+    if let Some(o) = group_schema.as_object_mut() {
+        o.remove("oneOf");
+        o.insert(
+            "$ref".into(),
+            Value::String("#/definitions/oscal-complete-oscal-catalog:group".into()),
+        );
+    }
+    let group = validator(&group_schema)?;
+    let mut problems: Vec<String> = Vec::new();
+    let mut rest = None;
+    let walked = covenant_oscal::document::catalog_pieces(&text, &mut |piece, v| match piece {
+        Piece::Group(i) => {
+            for e in group.iter_errors(&v) {
+                if problems.len() < LIMIT {
+                    problems.push(format!("{e} at /catalog/groups/{i}{}", e.instance_path()));
+                }
+            }
+        }
+        Piece::Rest => rest = Some(v),
+    });
+    let doc = match (walked, rest) {
+        (Ok(()), Some(doc)) => doc,
+        (Err(e), _) => {
             eprintln!("error: {what} is not JSON: {e}");
+            return Ok(exit::USAGE);
+        }
+        (Ok(()), None) => {
+            eprintln!("error: {what} is empty");
             return Ok(exit::USAGE);
         }
     };
@@ -281,16 +318,21 @@ fn validate(a: ValidateArgs) -> anyhow::Result<u8> {
         );
         return Ok(exit::USAGE);
     };
-    let mut problems = schema_problems(&doc, 50)?;
+    for e in whole.iter_errors(&doc) {
+        if problems.len() < LIMIT {
+            problems.push(format!("{e} at {}", e.instance_path()));
+        }
+    }
+    drop(doc);
     let mut counts = None;
     if model == "catalog" && problems.is_empty() {
-        drop(doc);
         match covenant_oscal::document::parse_catalog(&text, &what) {
             Ok(c) => {
                 counts = Some(c.counts());
                 problems.extend(
                     covenant_oscal::validate::catalog(&c)
                         .into_iter()
+                        .take(LIMIT)
                         .map(|p| format!("{} at {}", p.message, p.path)),
                 );
             }
@@ -320,5 +362,9 @@ fn validate(a: ValidateArgs) -> anyhow::Result<u8> {
             println!("{what}: {p}");
         }
     }
-    Ok(if problems.is_empty() { exit::OK } else { exit::VIOLATIONS })
+    Ok(if problems.is_empty() {
+        exit::OK
+    } else {
+        exit::VIOLATIONS
+    })
 }
