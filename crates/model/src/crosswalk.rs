@@ -95,6 +95,10 @@ pub fn from_olir_csv(text: &str, from: &str, to: &str) -> Result<Crosswalk, Stri
         }
         let cols: Vec<&str> = line.split(',').collect();
         let col = |i: usize| cols.get(i).copied().unwrap_or("").trim();
+        // NIST lists unmapped source criteria as rows with no target: a gap, not a mapping.
+        if col(3).is_empty() {
+            continue;
+        }
         let relationship = Relationship::parse_olir(col(4))
             .ok_or_else(|| format!("line {}: `{}` is not an OLIR relationship (equal, subset-of, superset-of, intersects-with)", n + 1, col(4)))?;
         let to_ids: Vec<String> = col(3).split_whitespace().map(str::to_string).collect();
@@ -162,6 +166,8 @@ mod tests {
         assert_eq!(cw.mappings[0].to, vec!["au-6", "ca-7"]);
         assert_eq!(cw.mappings[0].relationship, Relationship::Superset);
         assert!(from_olir_csv("a\nb\nx,y,z,w,sideways\n", "a", "b").is_err());
+        let gap = from_olir_csv("a\nb\ncsf.json,sp.json,de.ae-01,,,,\n", "a", "b").unwrap();
+        assert!(gap.mappings.is_empty(), "a row without targets is a gap");
     }
 
     #[test]

@@ -281,3 +281,56 @@ mod tests {
         assert!(parse(&s).is_err());
     }
 }
+
+/// Writes a JSON value as a YAML document, for files Covenant generates into a program
+/// (imported frameworks, crosswalks). yaml-rust2's emitter does the quoting.
+pub fn to_yaml(value: &serde_json::Value) -> String {
+    fn convert(v: &serde_json::Value) -> yaml_rust2::Yaml {
+        use yaml_rust2::Yaml;
+        match v {
+            serde_json::Value::Null => Yaml::Null,
+            serde_json::Value::Bool(b) => Yaml::Boolean(*b),
+            serde_json::Value::Number(n) => match n.as_i64() {
+                Some(i) => Yaml::Integer(i),
+                None => Yaml::Real(n.to_string()),
+            },
+            serde_json::Value::String(s) => Yaml::String(s.clone()),
+            serde_json::Value::Array(a) => Yaml::Array(a.iter().map(convert).collect()),
+            serde_json::Value::Object(m) => Yaml::Hash(
+                m.iter()
+                    .map(|(k, v)| (Yaml::String(k.clone()), convert(v)))
+                    .collect(),
+            ),
+        }
+    }
+    let mut out = String::new();
+    let mut emitter = yaml_rust2::YamlEmitter::new(&mut out);
+    // Writing into a String cannot fail; an error here would leave the text empty, which
+    // the loader then reports as an empty file rather than hiding it.
+    let _ = emitter.dump(&convert(value));
+    out.push('\n');
+    out
+}
+
+#[cfg(test)]
+mod emit_tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn emitted_yaml_reads_back_the_same() {
+        let v = serde_json::json!({ "id": "x", "title": "a: b # c", "n": 3, "list": ["yes", "no", "1.0"] });
+        let node = parse(&to_yaml(&v)).unwrap().unwrap();
+        assert_eq!(node.get("title").and_then(Node::as_str), Some("a: b # c"));
+        let NodeKind::Seq(items) = &node.get("list").unwrap().kind else {
+            panic!()
+        };
+        assert_eq!(
+            items[0].kind,
+            NodeKind::Scalar {
+                value: "yes".into(),
+                plain: false
+            }
+        );
+    }
+}
