@@ -245,8 +245,7 @@ fn bench(dir: &Path, entries: u64, as_json: bool) -> anyhow::Result<u8> {
     let mut l = l_back;
     let signer = NoteSigner::generate(l.origin())?;
     let t = Instant::now();
-    #[allow(clippy::disallowed_methods)]
-    let cp = l.checkpoint(&signer, std::time::SystemTime::now())?;
+    let cp = l.checkpoint(&signer, super::ledger::now())?;
     let checkpoint_us = us(t.elapsed());
     let size = l.size();
 
