@@ -6,6 +6,7 @@ mod cmd;
 mod exit;
 mod findings;
 mod report;
+mod smtp;
 mod state;
 
 use clap::{Parser, Subcommand};

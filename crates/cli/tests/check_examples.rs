@@ -62,6 +62,7 @@ const KINDS: &[&str] = &[
     "alignment",
     "document",
     "policy",
+    "customer",
 ];
 
 fn schema_of(kind: &str) -> serde_json::Value {
@@ -138,6 +139,7 @@ fn kind_of(rel: &str) -> Option<&'static str> {
         "alignment" => "alignment",
         "documents" => "document",
         "policies" => "policy",
+        "customers" => "customer",
         _ => return None,
     })
 }

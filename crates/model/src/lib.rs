@@ -13,6 +13,7 @@ pub mod component;
 pub mod control;
 pub mod criteria;
 pub mod crosswalk;
+pub mod customer;
 pub mod date;
 pub(crate) mod de;
 pub mod diagnostic;

@@ -8,6 +8,7 @@ use crate::commitment::Commitment;
 use crate::component::Component;
 use crate::control::Control;
 use crate::crosswalk::Crosswalk;
+use crate::customer::Customer;
 use crate::de::{DeError, UnknownKey, from_node};
 use crate::diagnostic::{Diagnostic, did_you_mean};
 use crate::document::Document;
@@ -75,6 +76,8 @@ pub struct Program {
     pub frameworks: Vec<Located<Framework>>,
     pub crosswalks: Vec<Located<Crosswalk>>,
     pub applicability: Vec<Located<Applicability>>,
+    /// Customers and their security contacts, who receive advisories.
+    pub customers: Vec<Located<Customer>>,
     /// Template overrides by file name (`templates/matrix.md.j2` → `matrix.md.j2`).
     pub templates: Vec<(String, String)>,
 }
@@ -174,6 +177,7 @@ pub fn load(sources: &Sources) -> (Program, Vec<Diagnostic>) {
                         "frameworks" => push(&mut program.frameworks, path, item, &mut diags),
                         "crosswalks" => push(&mut program.crosswalks, path, item, &mut diags),
                         "applicability" => push(&mut program.applicability, path, item, &mut diags),
+                        "customers" => push(&mut program.customers, path, item, &mut diags),
                         _ => {}
                     }
                 }

@@ -16,6 +16,7 @@ pub const KINDS: &[&str] = &[
     "framework",
     "crosswalk",
     "applicability",
+    "customer",
 ];
 
 /// The JSON Schema of one file kind. Item files may hold one item or a list of them.
@@ -46,6 +47,7 @@ pub fn schema_for(kind: &str) -> Option<Schema> {
             crate::policy::PolicyMeta::json_schema(&mut generator),
             false,
         ),
+        "customer" => (crate::customer::Customer::json_schema(&mut generator), true),
         _ => return None,
     };
     let defs = generator.take_definitions(true);

@@ -24,6 +24,7 @@ pub const KIND_DIRS: &[&str] = &[
     "frameworks",
     "crosswalks",
     "applicability",
+    "customers",
 ];
 
 impl Sources {

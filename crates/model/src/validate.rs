@@ -203,6 +203,7 @@ pub fn validate(program: &Program) -> Vec<Diagnostic> {
             c.reference(p, &["controls", &i.to_string()], "control", r, &controls);
         }
     }
+    c.customers(program);
     c.diags
 }
 
@@ -289,6 +290,55 @@ impl<'a> Checker<'a> {
         for key in v.boundaries.keys() {
             if !self.models.contains(key) {
                 self.unknown_model(m, &["boundaries", key], key);
+            }
+        }
+    }
+
+    /// Customers receive advisories by email: each needs a reachable contact and a
+    /// deployment model the program declares (it decides which advisories apply).
+    fn customers(&mut self, program: &Program) {
+        self.unique_ids(
+            "customer",
+            program.customers.iter().map(|a| (a, a.value.id.as_str())),
+        );
+        for cu in &program.customers {
+            let v = &cu.value;
+            self.text(cu, "name", &v.name);
+            if v.security_contacts.is_empty() {
+                self.diags.push(
+                    Diagnostic::error(
+                        "no-security-contact",
+                        &cu.file,
+                        cu.key_span("security_contacts"),
+                        format!("customer `{}` has no security contact", v.id),
+                    )
+                    .hint("list at least one address, e.g. `security_contacts: [security@example.com]`"),
+                );
+            }
+            let mut seen = BTreeSet::new();
+            for (i, email) in v.security_contacts.iter().enumerate() {
+                let at = cu.span(&["security_contacts", &i.to_string()]);
+                if !looks_like_email(email) {
+                    self.diags.push(
+                        Diagnostic::error(
+                            "invalid-email",
+                            &cu.file,
+                            at,
+                            format!("`{email}` is not an email address"),
+                        )
+                        .expected("an address such as security@example.com"),
+                    );
+                } else if !seen.insert(email.to_ascii_lowercase()) {
+                    self.diags.push(Diagnostic::warning(
+                        "duplicate-contact",
+                        &cu.file,
+                        at,
+                        format!("`{email}` is listed twice"),
+                    ));
+                }
+            }
+            if !self.models.contains(&v.deployment_model) {
+                self.unknown_model(cu, &["deployment_model"], &v.deployment_model);
             }
         }
     }
@@ -681,6 +731,25 @@ impl<'a> Checker<'a> {
             t += 1;
         }
     }
+}
+
+/// One `@` with a non-empty local part and a dotted domain, no spaces or angle brackets:
+/// enough to catch typos and display names pasted in, without pretending to be RFC 5322.
+fn looks_like_email(s: &str) -> bool {
+    let Some((local, domain)) = s.split_once('@') else {
+        return false;
+    };
+    let clean = |p: &str| {
+        !p.is_empty()
+            && !p
+                .chars()
+                .any(|c| c.is_whitespace() || "<>@,;\"".contains(c))
+    };
+    clean(local)
+        && clean(domain)
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
 }
 
 /// For map keys that name a model, point at the key when it exists.

@@ -8,6 +8,7 @@ pub mod evidence;
 pub mod framework;
 pub mod init;
 pub mod ledger;
+pub mod notify;
 pub mod oscal;
 pub mod publish;
 pub mod record;

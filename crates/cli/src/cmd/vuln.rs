@@ -113,6 +113,9 @@ enum Cmd {
         #[arg(long, short)]
         output: Option<PathBuf>,
     },
+    /// Email the advisory for each confirmed finding whose notice is due to every customer
+    /// security contact, and record `notice.sent` (exit 1 when a send failed).
+    Notify(crate::cmd::notify::Args),
 }
 
 pub fn run(args: Args) -> anyhow::Result<u8> {
@@ -186,6 +189,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
             };
             export_cmd(&args.data, &format, &meta, output.as_deref())
         }
+        Cmd::Notify(n) => crate::cmd::notify::run(n, &args.data, args.json, args.at.as_deref()),
     }
 }
 
