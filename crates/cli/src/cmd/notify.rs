@@ -169,7 +169,7 @@ pub fn run(args: Args, data: &Path, as_json: bool, at: Option<&str>) -> anyhow::
             }
         }
         let complete = errors.is_empty();
-        if !args.dry_run && !sent.is_empty() || !args.dry_run && complete {
+        if !args.dry_run && (complete || !sent.is_empty()) {
             // Record right after sending, so that a crash later in the run cannot cause a
             // second advisory to the same people.
             let entry = ledger_entry(d, &sent, complete, &at_text);
