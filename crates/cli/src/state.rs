@@ -81,3 +81,32 @@ pub fn read_state(data: &Path) -> anyhow::Result<State> {
 pub fn evaluate_at(program: &Program, state: &State, now: Timestamp) -> anyhow::Result<Evaluation> {
     Ok(evaluate(program, &state.events, &state.findings, now)?)
 }
+
+/// A valid program evaluated at one moment against its ledger.
+pub struct Judged {
+    pub program: Program,
+    pub state: State,
+    pub eval: Evaluation,
+    pub now: Timestamp,
+}
+
+/// Loads the program, reads its ledger and evaluates at `at` (or now). An invalid program
+/// has its diagnostics printed and gives `None`, for which the caller exits 2.
+pub fn judge(dir: &Path, data: &DataDir, at: Option<&str>) -> anyhow::Result<Option<Judged>> {
+    let program = match load_program(dir) {
+        Ok((_, p, _)) => p,
+        Err(rendered) => {
+            eprint!("{rendered}");
+            return Ok(None);
+        }
+    };
+    let now = crate::clock::now(at)?;
+    let state = read_state(&data.resolve(dir))?;
+    let eval = evaluate_at(&program, &state, now)?;
+    Ok(Some(Judged {
+        program,
+        state,
+        eval,
+        now,
+    }))
+}

@@ -476,29 +476,59 @@ pub(crate) fn finding_obligations(
         for c in &ctx.program.commitments {
             let Some(n) = &c.value.notice else { continue };
             if n.trigger == NoticeTrigger::Vulnerability && n.severities.contains(&f.severity) {
-                let cal = ctx.calendar(n.calendar.as_ref());
-                let due = cal.add(f.first_detected, n.within)?;
-                let sent = notices(events, &f.id, ctx.now);
-                let id = format!("notice:{}:{}", c.value.id, f.id);
-                let (status, waiver) = ctx.status(&id, f.first_detected, due, sent.map(|s| s.0));
-                out.push(Obligation {
-                    id,
-                    kind: ObligationKind::Notice,
-                    title: format!("Advise {} about {}", n.recipients, f.title),
-                    control: None,
-                    commitment: Some(c.value.id.clone()),
-                    subject: Some(f.id.clone()),
-                    due,
-                    status,
-                    met_at: sent.map(|s| s.0),
-                    met_by: sent.map(|s| s.1),
-                    waiver,
-                    detail: None,
-                });
+                let notice = Notice {
+                    commitment: c,
+                    start: f.first_detected,
+                    within: n.within,
+                    subject: &f.id,
+                };
+                out.push(notice.obligation(
+                    ctx,
+                    events,
+                    format!("Advise {} about {}", n.recipients, f.title),
+                )?);
             }
         }
     }
     Ok(())
+}
+
+/// A notice clock: telling someone about `subject` within `within` of `start`.
+struct Notice<'a> {
+    commitment: &'a covenant_model::Located<Commitment>,
+    start: Timestamp,
+    within: Duration,
+    subject: &'a str,
+}
+
+impl Notice<'_> {
+    fn obligation(
+        &self,
+        ctx: &Context,
+        events: &[(u64, Event)],
+        title: String,
+    ) -> Result<Obligation, EvalError> {
+        let n = self.commitment.value.notice.as_ref();
+        let cal = ctx.calendar(n.and_then(|n| n.calendar.as_ref()));
+        let due = cal.add(self.start, self.within)?;
+        let sent = notices(events, self.subject, ctx.now);
+        let id = format!("notice:{}:{}", self.commitment.value.id, self.subject);
+        let (status, waiver) = ctx.status(&id, self.start, due, sent.map(|s| s.0));
+        Ok(Obligation {
+            id,
+            kind: ObligationKind::Notice,
+            title,
+            control: None,
+            commitment: Some(self.commitment.value.id.clone()),
+            subject: Some(self.subject.to_string()),
+            due,
+            status,
+            met_at: sent.map(|s| s.0),
+            met_by: sent.map(|s| s.1),
+            waiver,
+            detail: None,
+        })
+    }
 }
 
 /// The first notice about a subject recorded by `now`.
@@ -564,26 +594,18 @@ pub(crate) fn event_obligations(
             if n.trigger != trigger || commitment_id.as_ref().is_some_and(|id| *id != c.value.id) {
                 continue;
             }
-            let cal = ctx.calendar(n.calendar.as_ref());
             // Terms recorded at the start win over today's commitment.
-            let due = cal.add(*at, within.unwrap_or(n.within))?;
-            let sent = notices(events, subject, ctx.now);
-            let id = format!("notice:{}:{}", c.value.id, subject);
-            let (status, waiver) = ctx.status(&id, *at, due, sent.map(|s| s.0));
-            out.push(Obligation {
-                id,
-                kind: ObligationKind::Notice,
-                title: format!("Notify {} about {}", n.recipients, title),
-                control: None,
-                commitment: Some(c.value.id.clone()),
-                subject: Some(subject.clone()),
-                due,
-                status,
-                met_at: sent.map(|s| s.0),
-                met_by: sent.map(|s| s.1),
-                waiver,
-                detail: None,
-            });
+            let notice = Notice {
+                commitment: c,
+                start: *at,
+                within: within.unwrap_or(n.within),
+                subject,
+            };
+            out.push(notice.obligation(
+                ctx,
+                events,
+                format!("Notify {} about {}", n.recipients, title),
+            )?);
         }
     }
     Ok(())

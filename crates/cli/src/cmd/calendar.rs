@@ -4,7 +4,6 @@
 //! in chrono (a second time library beside jiff) and random UIDs, which would break
 //! byte-for-byte reproducible output. RFC 5545 escaping and line folding are all we need.
 
-use crate::clock;
 use crate::exit;
 use crate::state::{self, DataDir};
 use covenant_engine::obligation::Status;
@@ -51,16 +50,12 @@ fn stamp(t: jiff::Timestamp) -> String {
 }
 
 pub fn run(args: Args) -> anyhow::Result<u8> {
-    let (_, program, _) = match state::load_program(&args.program) {
-        Ok(p) => p,
-        Err(rendered) => {
-            eprint!("{rendered}");
-            return Ok(exit::USAGE);
-        }
+    let Some(state::Judged {
+        program, eval, now, ..
+    }) = state::judge(&args.program, &args.data, args.at.as_deref())?
+    else {
+        return Ok(exit::USAGE);
     };
-    let now = clock::now(args.at.as_deref())?;
-    let state = state::read_state(&args.data.resolve(&args.program))?;
-    let eval = state::evaluate_at(&program, &state, now)?;
     let product = program
         .manifest
         .as_ref()

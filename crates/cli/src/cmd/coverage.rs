@@ -1,7 +1,6 @@
 //! `covenant coverage PROGRAM_DIR --framework ID`: which criteria have controls, which of
 //! those are backed now, and which are gaps.
 
-use crate::clock;
 use crate::exit;
 use crate::state::{self, DataDir};
 use covenant_engine::Evaluation;
@@ -41,16 +40,12 @@ pub fn all(program: &Program, eval: &Evaluation) -> Vec<Coverage> {
 }
 
 pub fn run(args: Args) -> anyhow::Result<u8> {
-    let (_, program, _) = match state::load_program(&args.program) {
-        Ok(p) => p,
-        Err(rendered) => {
-            eprint!("{rendered}");
-            return Ok(exit::USAGE);
-        }
+    let Some(state::Judged {
+        program, eval, now, ..
+    }) = state::judge(&args.program, &args.data, args.at.as_deref())?
+    else {
+        return Ok(exit::USAGE);
     };
-    let now = clock::now(args.at.as_deref())?;
-    let st = state::read_state(&args.data.resolve(&args.program))?;
-    let eval = state::evaluate_at(&program, &st, now)?;
     let Some(cov) = coverage::coverage(&program, &eval, &args.framework) else {
         let known: Vec<&str> = Registry::of(&program)
             .catalogs

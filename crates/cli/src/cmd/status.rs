@@ -1,7 +1,6 @@
 //! `covenant status PROGRAM_DIR [--at TIME] [--json]`: what is overdue, what is due in the
 //! next 30 days, which claims are unbacked, and how each control is doing.
 
-use crate::clock;
 use crate::exit;
 use crate::state::{self, DataDir};
 use covenant_engine::claim::{ClaimState, Health};
@@ -22,19 +21,15 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<u8> {
-    let (_, program, _) = match state::load_program(&args.program) {
-        Ok(p) => p,
-        Err(rendered) => {
-            eprint!("{rendered}");
-            return Ok(exit::USAGE);
-        }
+    let Some(state::Judged {
+        state, eval, now, ..
+    }) = state::judge(&args.program, &args.data, args.at.as_deref())?
+    else {
+        return Ok(exit::USAGE);
     };
-    let now = clock::now(args.at.as_deref())?;
-    let state = state::read_state(&args.data.resolve(&args.program))?;
     for e in &state.event_errors {
         eprintln!("warning: {e}");
     }
-    let eval = state::evaluate_at(&program, &state, now)?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&eval)?);
         return Ok(exit::OK);
