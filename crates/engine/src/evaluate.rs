@@ -473,12 +473,21 @@ pub(crate) fn finding_obligations(
             met_by,
             detail,
         );
+        // Customers are advised about confirmed vulnerabilities: the clock starts when
+        // triage confirms the finding, not when a scanner first reports it.
+        let confirmed = match f.state {
+            FindingState::Triaged | FindingState::Fixed | FindingState::RiskAccepted { .. } => {
+                f.responded_at.filter(|t| *t <= ctx.now)
+            }
+            FindingState::Open | FindingState::NotAffected => None,
+        };
         for c in &ctx.program.commitments {
             let Some(n) = &c.value.notice else { continue };
+            let Some(start) = confirmed else { break };
             if n.trigger == NoticeTrigger::Vulnerability && n.severities.contains(&f.severity) {
                 let notice = Notice {
                     commitment: c,
-                    start: f.first_detected,
+                    start,
                     within: n.within,
                     subject: &f.id,
                 };

@@ -192,12 +192,39 @@ fn sla_clocks_follow_the_band_and_breach() {
     )
     .unwrap();
     assert_eq!(status(&e, "remediation:CVE-1"), Status::Overdue);
-    assert_eq!(status(&e, "notice:advisories:CVE-1"), Status::Overdue);
+    assert!(
+        e.obligations
+            .iter()
+            .all(|o| o.id != "notice:advisories:CVE-1"),
+        "no advisory before triage confirms it"
+    );
+    let mut confirmed = f.clone();
+    confirmed.state = FindingState::Triaged;
+    confirmed.responded_at = Some(ts("2026-05-04T12:00:00Z"));
+    let e = evaluate(
+        &p,
+        &[],
+        std::slice::from_ref(&confirmed),
+        ts("2026-05-07T11:00:00Z"),
+    )
+    .unwrap();
+    let advisory = e
+        .obligations
+        .iter()
+        .find(|o| o.id == "notice:advisories:CVE-1")
+        .unwrap();
+    assert_eq!(
+        advisory.due,
+        ts("2026-05-05T12:00:00Z"),
+        "24 hours from confirmation"
+    );
+    assert_eq!(advisory.status, Status::Overdue);
     assert_eq!(
         e.claim("commitment:sla").unwrap().state,
         ClaimState::Unbacked
     );
-    let mut fixed = f.clone();
+    let mut fixed = confirmed.clone();
+    fixed.state = FindingState::Fixed;
     fixed.fixed_at = Some(ts("2026-05-06T12:00:00Z"));
     let e = evaluate(
         &p,
