@@ -356,7 +356,7 @@ fn body(program: &Program, d: &Due) -> String {
     line(format!("Security advisory from {org} for {product}"));
     line(String::new());
     if let Some(t) = &f.title {
-        line(format!("Summary:          {t}"));
+        line(wrap(&format!("Summary:          {t}"), 18));
     }
     line(format!("Vulnerability:    {}", f.vulnerability()));
     let aliases: Vec<&str> = f
@@ -379,17 +379,21 @@ fn body(program: &Program, d: &Due) -> String {
     if let Some(p) = &f.component.purl {
         line(format!("Package URL:      {p}"));
     }
-    let score = match (&r.score, &r.basis) {
-        (Some(score), covenant_vuln::RatingBasis::Cvss { version, vector }) => {
-            format!(" (CVSS {} {score:.1}, {vector})", version_label(version))
-        }
-        (Some(score), _) => format!(" (CVSS {score:.1})"),
-        _ => String::new(),
+    let (score, vector) = match (&r.score, &r.basis) {
+        (Some(score), covenant_vuln::RatingBasis::Cvss { version, vector }) => (
+            format!(" (CVSS {} base score {score:.1})", version_label(version)),
+            Some(vector),
+        ),
+        (Some(score), _) => (format!(" (CVSS base score {score:.1})"), None),
+        _ => (String::new(), None),
     };
     line(format!(
         "Severity:         {}{score}",
         r.severity.as_str().to_uppercase()
     ));
+    if let Some(v) = vector {
+        line(format!("CVSS vector:      {v}"));
+    }
     line("Status:           confirmed, affected; a fix is being prepared".to_owned());
     if f.fixed_versions.is_empty() {
         line("Fixed versions:   none published yet".to_owned());
@@ -407,17 +411,43 @@ fn body(program: &Program, d: &Due) -> String {
         line(format!("{target}, under {commitment}"));
     }
     line(String::new());
-    line(format!(
-        "You receive this advisory as a designated security contact, under our commitment `{}`.",
-        d.obligation.commitment.as_deref().unwrap_or("")
+    line(wrap(
+        &format!(
+            "You receive this advisory as a designated security contact of your organization, under our commitment `{}`.",
+            d.obligation.commitment.as_deref().unwrap_or("")
+        ),
+        0,
     ));
-    line(format!(
-        "To ask a question or report a related problem, reply to this email; it reaches {}.",
-        contact.email
+    line(wrap(
+        &format!(
+            "To ask a question or report a related problem, reply to this email; it reaches {}.",
+            contact.email
+        ),
+        0,
     ));
     line(String::new());
     line(format!("Reference: {}", f.id));
     s
+}
+
+/// Breaks text at spaces before column 72, continuing lines indented by `indent`: short
+/// ASCII lines travel as 7-bit text that every mail client shows as written.
+fn wrap(text: &str, indent: usize) -> String {
+    let mut out = String::new();
+    let mut width = 0;
+    for word in text.split(' ') {
+        if width > indent && width + 1 + word.len() > 72 {
+            out.push('\n');
+            out.push_str(&" ".repeat(indent));
+            width = indent;
+        } else if !out.is_empty() {
+            out.push(' ');
+            width += 1;
+        }
+        out.push_str(word);
+        width += word.len();
+    }
+    out
 }
 
 fn version_label(v: &covenant_vuln::cvss::CvssVersion) -> String {
