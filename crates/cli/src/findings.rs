@@ -7,7 +7,7 @@ use jiff::Timestamp;
 use serde_json::Value;
 use std::collections::HashMap;
 
-fn severity(s: covenant_vuln::Severity) -> Severity {
+pub fn severity(s: covenant_vuln::Severity) -> Severity {
     match s {
         covenant_vuln::Severity::Critical => Severity::Critical,
         covenant_vuln::Severity::High => Severity::High,

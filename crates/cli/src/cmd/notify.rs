@@ -77,11 +77,11 @@ pub fn run(args: Args, data: &Path, as_json: bool, at: Option<&str>) -> anyhow::
     };
     let findings = findings(&values)?;
     let delivered = delivered(&values);
+    let waiting = awaiting(&program, &findings);
 
     // Notice obligations for findings, one advisory per finding even when several notice
     // commitments cover it: one `notice.sent` meets them all.
     let mut due: Vec<Due> = Vec::new();
-    let mut waiting: Vec<&Obligation> = Vec::new();
     let mut seen = BTreeSet::new();
     for o in &evaluation.obligations {
         if o.kind != ObligationKind::Notice || matches!(o.status, Status::Met | Status::Waived) {
@@ -90,10 +90,6 @@ pub fn run(args: Args, data: &Path, as_json: bool, at: Option<&str>) -> anyhow::
         let Some(finding) = o.subject.as_deref().and_then(|s| findings.get(s)) else {
             continue;
         };
-        if !matches!(finding.status, FindingStatus::Triaged { .. }) {
-            waiting.push(o);
-            continue;
-        }
         if !seen.insert(finding.id.clone()) {
             continue;
         }
@@ -208,8 +204,8 @@ pub fn run(args: Args, data: &Path, as_json: bool, at: Option<&str>) -> anyhow::
             "at": at_text,
             "server": mailer.as_ref().map(|m| m.server().to_owned()),
             "advisories": report,
-            "awaiting_confirmation": waiting.iter().map(|o| json!({
-                "obligation": o.id, "finding": o.subject, "due": o.due.to_string(),
+            "awaiting_confirmation": waiting.iter().map(|f| json!({
+                "finding": f.id, "severity": f.rating().severity.as_str(),
             })).collect::<Vec<_>>(),
             "failed": failed,
         });
@@ -236,10 +232,10 @@ pub fn run(args: Args, data: &Path, as_json: bool, at: Option<&str>) -> anyhow::
                 );
             }
         }
-        for o in &waiting {
+        for f in &waiting {
             println!(
-                "waiting: {} (finding not confirmed yet; triage it as affected to send; due {})",
-                o.id, o.due
+                "waiting: {} (not confirmed yet; triage it as affected to start the advisory clock)",
+                f.id
             );
         }
         println!(
@@ -258,6 +254,27 @@ pub fn run(args: Args, data: &Path, as_json: bool, at: Option<&str>) -> anyhow::
     } else {
         exit::OK
     })
+}
+
+/// Open findings a vulnerability notice commitment would cover once triage confirms them:
+/// the engine starts no advisory clock before confirmation, so they are listed separately.
+fn awaiting<'a>(program: &Program, findings: &'a FindingSet) -> Vec<&'a Finding> {
+    use covenant_model::commitment::NoticeTrigger;
+    findings
+        .iter()
+        .filter(|f| matches!(f.status, FindingStatus::Open))
+        .filter(|f| {
+            let severity = f.rating().severity.as_str();
+            program.commitments.iter().any(|c| {
+                c.value.notice.as_ref().is_some_and(|n| {
+                    n.trigger == NoticeTrigger::Vulnerability
+                        && n.severities
+                            .iter()
+                            .any(|s| s.label().eq_ignore_ascii_case(severity))
+                })
+            })
+        })
+        .collect()
 }
 
 /// The findings folded from the ledger's `finding.*` entries.
@@ -394,7 +411,17 @@ fn body(program: &Program, d: &Due) -> String {
     if let Some(v) = vector {
         line(format!("CVSS vector:      {v}"));
     }
-    line("Status:           confirmed, affected; a fix is being prepared".to_owned());
+    // The engine starts the advisory clock once triage confirms the finding; a finding
+    // fixed or risk-accepted since then is still owed its advisory.
+    line(match &f.status {
+        FindingStatus::Fixed { .. } => {
+            "Status:           confirmed and fixed; upgrade to the fixed release".to_owned()
+        }
+        FindingStatus::RiskAccepted { until, .. } => {
+            format!("Status:           confirmed; fix deferred until {until}")
+        }
+        _ => "Status:           confirmed, affected; a fix is being prepared".to_owned(),
+    });
     if f.fixed_versions.is_empty() {
         line("Fixed versions:   none published yet".to_owned());
     } else {
