@@ -62,6 +62,10 @@ fn aiosmtpd_available() -> bool {
 }
 
 fn start_sink(dir: &Path) -> Sink {
+    start_sink_rejecting(dir, None)
+}
+
+fn start_sink_rejecting(dir: &Path, reject: Option<&str>) -> Sink {
     // A free port: bind to port 0, note the port, release it for the server.
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .expect("bind")
@@ -72,6 +76,7 @@ fn start_sink(dir: &Path) -> Sink {
         .arg(manifest().join("tests/fixtures/smtp_sink.py"))
         .args(["127.0.0.1", &port.to_string()])
         .arg(dir)
+        .args(reject)
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
@@ -478,4 +483,99 @@ fn unreachable_server_fails_with_exit_1_and_records_nothing() {
         "--dry-run",
     ]);
     assert_eq!(code, 2);
+}
+
+#[test]
+fn a_failed_delivery_is_retried_for_that_contact_only() {
+    if !aiosmtpd_available() {
+        println!("skipped: aiosmtpd not installed");
+        return;
+    }
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let data = tmp.path().join("data");
+    let data_s = data.display().to_string();
+    let program = program().display().to_string();
+    let fx = vuln_fixtures();
+    let f = |n: &str| fx.join(n).display().to_string();
+    let (code, _, err) = covenant(&[
+        "vuln",
+        "--data",
+        &data_s,
+        "--at",
+        "2026-11-02T04:00:00Z",
+        "ingest",
+        "--advisories",
+        &f("osv"),
+        &f("app.cdx.json"),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let (_, out, _) = covenant(&[
+        "vuln",
+        "--data",
+        &data_s,
+        "list",
+        "--json",
+        "--severity",
+        "high",
+    ]);
+    let id = json(&out)[0]["id"]
+        .as_str()
+        .expect("a high finding")
+        .to_owned();
+    let (code, _, err) = covenant(&[
+        "vuln",
+        "--data",
+        &data_s,
+        "--at",
+        "2026-11-02T05:00:00Z",
+        "triage",
+        &id,
+        "--status",
+        "triaged",
+        "--by",
+        "test",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let notify = |smtp: &str, at: &str| {
+        covenant(&[
+            "vuln", "--data", &data_s, "--at", at, "notify", &program, "--smtp", smtp,
+        ])
+    };
+    let obligation_status = |at: &str| {
+        let (code, out, err) =
+            covenant(&["status", &program, "--data", &data_s, "--at", at, "--json"]);
+        assert_eq!(code, 0, "{err}");
+        let v = json(&out);
+        let want = format!("notice:vulnerability-notice:{id}");
+        v["obligations"]
+            .as_array()
+            .expect("obligations")
+            .iter()
+            .find(|o| o["id"] == want.as_str())
+            .map(|o| o["status"].as_str().unwrap_or_default().to_owned())
+            .unwrap_or_default()
+    };
+
+    // Globex's server refuses the recipient: exit 1, the error names the address and the
+    // server, and the obligation stays open.
+    let first = start_sink_rejecting(&tmp.path().join("mail1"), Some("globex"));
+    let smtp1 = format!("smtp://127.0.0.1:{}", first.port);
+    let (code, out, err) = notify(&smtp1, "2026-11-02T06:00:00Z");
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(
+        err.contains("security@globex.example.org") && err.contains(&smtp1),
+        "{err}"
+    );
+    assert_eq!(delivered(&first.dir).len(), 2);
+    assert_ne!(obligation_status("2026-11-02T06:30:00Z"), "met");
+
+    // The retry goes to Globex only, and then the obligation is met.
+    let second = start_sink(&tmp.path().join("mail2"));
+    let smtp2 = format!("smtp://127.0.0.1:{}", second.port);
+    let (code, out, err) = notify(&smtp2, "2026-11-02T07:00:00Z");
+    assert_eq!(code, 0, "{out}{err}");
+    let mails = delivered(&second.dir);
+    assert_eq!(mails.len(), 1);
+    assert_eq!(mails[0].envelope_to, ["security@globex.example.org"]);
+    assert_eq!(obligation_status("2026-11-02T07:30:00Z"), "met");
 }
