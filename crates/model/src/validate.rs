@@ -777,3 +777,50 @@ fn key_or_value_span<T>(item: &Located<T>, path: &[&str]) -> crate::span::Span {
         None => item.node.span,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::Sources;
+    use std::path::PathBuf;
+
+    fn codes(customers: &str) -> Vec<(&'static str, String)> {
+        let mut sources = Sources::default();
+        sources.files.insert(
+            PathBuf::from("program.yaml"),
+            include_str!("../../../examples/enforcer-dashboard/program.yaml").to_owned(),
+        );
+        sources
+            .files
+            .insert(PathBuf::from("customers.yaml"), customers.to_owned());
+        let (_, diags) = crate::check(&sources);
+        diags
+            .into_iter()
+            .filter(|d| d.file == std::path::Path::new("customers.yaml"))
+            .map(|d| (d.code, d.message))
+            .collect()
+    }
+
+    #[test]
+    fn customers_are_checked() {
+        let ok = "- id: a\n  name: A\n  security_contacts: [sec@a.example.com]\n  deployment_model: managed\n";
+        assert_eq!(codes(ok), []);
+        let bad = "\
+- id: a
+  name: A
+  security_contacts: [not-an-address, Sec <sec@a.example.com>, sec@localhost]
+  deployment_model: on-prem
+- id: a
+  name: Again
+  security_contacts: []
+  deployment_model: managed
+";
+        let got = codes(bad);
+        let has = |code: &str, text: &str| got.iter().any(|(c, m)| *c == code && m.contains(text));
+        assert!(has("invalid-email", "not-an-address"), "{got:?}");
+        assert!(has("invalid-email", "Sec <sec@a.example.com>"), "{got:?}");
+        assert!(has("invalid-email", "sec@localhost"), "{got:?}");
+        assert!(has("dangling-reference", "on-prem"), "{got:?}");
+        assert!(has("duplicate-id", "customer `a`"), "{got:?}");
+        assert!(has("no-security-contact", "customer `a`"), "{got:?}");
+    }
+}
