@@ -96,3 +96,46 @@ pub fn from_values(values: &[(u64, Value)]) -> Vec<FindingClock> {
         })
         .collect()
 }
+
+/// Adds to each `finding.opened` entry the SLA terms of the program's remediation
+/// commitment for that finding's score, so the clock keeps the terms it started with.
+pub fn record_terms(
+    program: &covenant_model::Program,
+    current: &FindingSet,
+    planned: &[FindingEvent],
+    values: &mut [Value],
+) {
+    let Some(commitment) = program
+        .commitments
+        .iter()
+        .find(|c| c.value.remediation_sla.is_some())
+    else {
+        return;
+    };
+    let mut after = current.clone();
+    for (i, e) in planned.iter().enumerate() {
+        // A plan that does not apply is refused by the fold on read; nothing to stamp then.
+        if covenant_vuln::event::apply(&mut after, i, e).is_err() {
+            return;
+        }
+    }
+    for (e, v) in planned.iter().zip(values.iter_mut()) {
+        let FindingEvent::Opened { finding, .. } = e else {
+            continue;
+        };
+        let Some(f) = after.get(finding) else {
+            continue;
+        };
+        let rating = f.rating();
+        let Some(terms) = covenant_engine::evaluate::terms_for(
+            &commitment.value,
+            rating.score,
+            severity(rating.severity),
+        ) else {
+            continue;
+        };
+        if let (Some(m), Ok(json)) = (v.as_object_mut(), serde_json::to_value(terms)) {
+            m.insert("sla".into(), json);
+        }
+    }
+}

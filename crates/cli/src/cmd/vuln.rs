@@ -50,6 +50,10 @@ enum Cmd {
         /// Show what would be recorded without writing to the ledger.
         #[arg(long)]
         dry_run: bool,
+        /// The program whose remediation SLA applies: each new finding records the terms
+        /// in force, so later edits of the commitment never move its deadlines.
+        #[arg(long)]
+        program: Option<PathBuf>,
         /// Files to read.
         #[arg(required = true)]
         files: Vec<PathBuf>,
@@ -132,6 +136,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
             default_severity,
             include_informational,
             dry_run,
+            program,
             files,
         } => ingest(
             &args.data,
@@ -141,6 +146,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
             default_severity,
             include_informational,
             dry_run,
+            program.as_deref(),
             &files,
         ),
         Cmd::List { status, severity } => list(&args.data, args.json, status.as_deref(), severity),
@@ -256,8 +262,16 @@ fn ingest(
     default_severity: Severity,
     include_informational: bool,
     dry_run: bool,
+    program: Option<&Path>,
     files: &[PathBuf],
 ) -> anyhow::Result<u8> {
+    let program = match program.map(crate::state::load_program).transpose() {
+        Ok(p) => p.map(|(_, p, _)| p),
+        Err(rendered) => {
+            eprint!("{rendered}");
+            return Ok(exit::USAGE);
+        }
+    };
     let db = match advisories {
         Some(dir) => {
             let db = load_advisories(dir)?;
@@ -349,7 +363,10 @@ fn ingest(
         && !planned.is_empty()
         && let Some(l) = ledger.as_mut()
     {
-        let values: Vec<Value> = planned.iter().map(FindingEvent::to_json).collect();
+        let mut values: Vec<Value> = planned.iter().map(FindingEvent::to_json).collect();
+        if let Some(p) = &program {
+            crate::findings::record_terms(p, &current, &planned, &mut values);
+        }
         l.append(&values)
             .context("appending finding events to the ledger")?;
     }
