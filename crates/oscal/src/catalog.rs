@@ -35,6 +35,48 @@ pub struct Counts {
     pub groups: usize,
 }
 
+impl Counts {
+    /// Adds another piece's counts (a catalog read group by group).
+    pub fn add(&mut self, o: Counts) {
+        self.controls += o.controls;
+        self.base += o.base;
+        self.enhancements += o.enhancements;
+        self.params += o.params;
+        self.groups += o.groups;
+    }
+}
+
+/// The counts of one group, as part of a catalog.
+pub fn group_counts(g: &Group) -> Counts {
+    let mut n = Counts::default();
+    count_group(g, &mut n);
+    n
+}
+
+fn count_control(c: &Control, nested: bool, n: &mut Counts) {
+    n.controls += 1;
+    if nested {
+        n.enhancements += 1;
+    } else {
+        n.base += 1;
+    }
+    n.params += c.params.len();
+    for sub in &c.controls {
+        count_control(sub, true, n);
+    }
+}
+
+fn count_group(g: &Group, n: &mut Counts) {
+    n.groups += 1;
+    n.params += g.params.len();
+    for c in &g.controls {
+        count_control(c, false, n);
+    }
+    for sub in &g.groups {
+        count_group(sub, n);
+    }
+}
+
 impl Catalog {
     /// Every control in document order (groups first-to-last, depth first), with nested
     /// controls right after their parent.
@@ -69,33 +111,11 @@ impl Catalog {
             params: self.params.len(),
             ..Counts::default()
         };
-        fn control(c: &Control, nested: bool, n: &mut Counts) {
-            n.controls += 1;
-            if nested {
-                n.enhancements += 1;
-            } else {
-                n.base += 1;
-            }
-            n.params += c.params.len();
-            for sub in &c.controls {
-                control(sub, true, n);
-            }
-        }
-        fn group(g: &Group, n: &mut Counts) {
-            n.groups += 1;
-            n.params += g.params.len();
-            for c in &g.controls {
-                control(c, false, n);
-            }
-            for sub in &g.groups {
-                group(sub, n);
-            }
-        }
         for c in &self.controls {
-            control(c, false, &mut n);
+            count_control(c, false, &mut n);
         }
         for g in &self.groups {
-            group(g, &mut n);
+            count_group(g, &mut n);
         }
         n
     }

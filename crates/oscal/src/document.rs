@@ -242,3 +242,153 @@ pub fn catalog_pieces(
     f(Piece::Rest, rest);
     Ok(())
 }
+
+/// Parses a catalog or profile like [`Document::parse`], but hands each of a catalog's
+/// groups to `keep` as soon as it is read and stores only what `keep` returns. Profile
+/// resolution uses it to prune while parsing, so the unselected nine tenths of a large
+/// catalog are never held in memory at once.
+pub fn parse_filtered(
+    text: &str,
+    what: &str,
+    keep: &mut dyn FnMut(crate::control::Group) -> Option<crate::control::Group>,
+) -> Result<Document, Error> {
+    use crate::control::{BackMatter, Control, Group, Param};
+    use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+    use std::fmt;
+
+    let format = sniff(text);
+    if format != "JSON" {
+        return Err(Error::UnsupportedFormat {
+            what: what.to_string(),
+            format,
+        });
+    }
+    type Keep<'k> = &'k mut dyn FnMut(Group) -> Option<Group>;
+
+    struct Groups<'a, 'k>(&'a mut Keep<'k>);
+    impl<'de> DeserializeSeed<'de> for Groups<'_, '_> {
+        type Value = Vec<Group>;
+        fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Vec<Group>, D::Error> {
+            d.deserialize_seq(self)
+        }
+    }
+    impl<'de> Visitor<'de> for Groups<'_, '_> {
+        type Value = Vec<Group>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("an array of groups")
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<Group>, A::Error> {
+            let mut out = Vec::new();
+            while let Some(g) = seq.next_element::<Group>()? {
+                if let Some(g) = (self.0)(g) {
+                    out.push(g);
+                }
+            }
+            Ok(out)
+        }
+    }
+
+    struct Cat<'a, 'k>(&'a mut Keep<'k>);
+    impl<'de> DeserializeSeed<'de> for Cat<'_, '_> {
+        type Value = Catalog;
+        fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Catalog, D::Error> {
+            d.deserialize_map(self)
+        }
+    }
+    impl<'de> Visitor<'de> for Cat<'_, '_> {
+        type Value = Catalog;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("an OSCAL catalog object")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Catalog, A::Error> {
+            let (mut uuid, mut metadata) = (None, None);
+            let mut params: Vec<Param> = Vec::new();
+            let mut controls: Vec<Control> = Vec::new();
+            let mut groups = Vec::new();
+            let mut back_matter: Option<BackMatter> = None;
+            while let Some(key) = map.next_key::<String>()? {
+                match key.as_str() {
+                    "uuid" => uuid = Some(map.next_value::<String>()?),
+                    "metadata" => metadata = Some(map.next_value::<Value>()?),
+                    "params" => params = map.next_value()?,
+                    "controls" => controls = map.next_value()?,
+                    "groups" => groups = map.next_value_seed(Groups(&mut *self.0))?,
+                    "back-matter" => back_matter = Some(map.next_value()?),
+                    _ => {
+                        map.next_value::<IgnoredAny>()?;
+                    }
+                }
+            }
+            Ok(Catalog {
+                uuid: uuid.ok_or_else(|| de::Error::missing_field("uuid"))?,
+                metadata: metadata.ok_or_else(|| de::Error::missing_field("metadata"))?,
+                params,
+                controls,
+                groups,
+                back_matter,
+            })
+        }
+    }
+
+    struct RootV<'a, 'k>(&'a mut Keep<'k>);
+    impl<'de> Visitor<'de> for RootV<'_, '_> {
+        type Value = (Option<Catalog>, Option<Box<Profile>>);
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("an OSCAL document object")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let (mut c, mut p) = (None, None);
+            while let Some(key) = map.next_key::<String>()? {
+                match key.as_str() {
+                    "catalog" => c = Some(map.next_value_seed(Cat(&mut *self.0))?),
+                    "profile" => p = Some(map.next_value::<Box<Profile>>()?),
+                    _ => {
+                        map.next_value::<IgnoredAny>()?;
+                    }
+                }
+            }
+            Ok((c, p))
+        }
+    }
+
+    let mut keep: Keep<'_> = keep;
+    let mut de = serde_json::Deserializer::from_str(text.trim_start_matches('\u{feff}'));
+    let parsed = serde::Deserializer::deserialize_map(&mut de, RootV(&mut keep))
+        .and_then(|r| de.end().map(|()| r));
+    match parsed.map_err(|e| json_error(what, e))? {
+        (Some(c), None) => Ok(Document::Catalog(Box::new(c))),
+        (None, Some(p)) => Ok(Document::Profile(p)),
+        (Some(_), Some(_)) => Err(Error::Json {
+            what: what.to_string(),
+            message: "has both a catalog and a profile root".into(),
+            line: 1,
+            column: 1,
+        }),
+        (None, None) => Err(Error::NoRoot {
+            what: what.to_string(),
+            expected: "catalog, profile",
+        }),
+    }
+}
+
+/// Writes a catalog as an OSCAL JSON document (pretty, newline-ended) without building the
+/// whole text in memory first.
+pub fn write_catalog<W: std::io::Write>(w: &mut W, catalog: &Catalog) -> std::io::Result<()> {
+    serde_json::to_writer_pretty(&mut *w, &CatalogRoot { catalog })?;
+    w.write_all(b"\n")
+}
+
+/// A typed group from a JSON tree (a piece from [`catalog_pieces`]).
+pub fn group_from_value(v: &Value) -> Result<crate::control::Group, serde_json::Error> {
+    crate::control::Group::deserialize(v)
+}
+
+/// A typed catalog from the JSON tree of a `catalog` object.
+pub fn catalog_from_value(v: &Value) -> Result<Catalog, serde_json::Error> {
+    Catalog::deserialize(v)
+}
+
+/// A typed profile from the JSON tree of a `profile` object.
+pub fn profile_from_value(v: &Value) -> Result<Profile, serde_json::Error> {
+    Profile::deserialize(v)
+}

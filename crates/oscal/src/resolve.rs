@@ -84,14 +84,7 @@ fn resolve_in(
     ctx.stack.push(location.to_string());
     let mut sources = Vec::new();
     for import in &profile.imports {
-        let catalog = load_import(ctx, profile, location, import)?;
-        let selected = select(
-            &catalog,
-            import.include_all.is_some(),
-            &import.include_controls,
-            &import.exclude_controls,
-        );
-        sources.push((catalog, selected));
+        sources.push(load_import(ctx, profile, location, import)?);
     }
     ctx.stack.pop();
 
@@ -227,8 +220,10 @@ fn load_import(
     profile: &Profile,
     location: &str,
     import: &Import,
-) -> Result<Catalog, Error> {
+) -> Result<(Catalog, HashSet<String>), Error> {
     let mut tried = Vec::new();
+    let all = import.include_all.is_some();
+    let (inc, exc) = (&import.include_controls, &import.exclude_controls);
     for candidate in candidates(profile, location, &import.href)? {
         let fetched = match ctx.resolver.fetch(&import.href, &candidate, location) {
             Ok(f) => f,
@@ -246,12 +241,38 @@ fn load_import(
                 chain: chain.join(" -> "),
             });
         }
-        match Document::parse(&fetched.text, &fetched.location) {
-            Ok(Document::Catalog(c)) => return Ok(*c),
+        // Selection happens group by group while the catalog is parsed: selection rules
+        // (ids, patterns, direct children) never look outside a group's own controls.
+        let mut selected: HashSet<String> = HashSet::new();
+        let mut keep = |g: Group| {
+            let mut controls = Vec::new();
+            group_controls(&g, &mut controls);
+            let picked = pick(controls, all, inc, exc);
+            let kept = prune_group(g, &picked);
+            selected.extend(picked);
+            kept
+        };
+        match crate::document::parse_filtered(&fetched.text, &fetched.location, &mut keep) {
+            Ok(Document::Catalog(c)) => {
+                let mut c = *c;
+                let mut top = Vec::new();
+                for k in &c.controls {
+                    k.walk(&mut top);
+                }
+                let picked = pick(top, all, inc, exc);
+                c.controls = std::mem::take(&mut c.controls)
+                    .into_iter()
+                    .filter_map(|k| prune_control(k, &picked))
+                    .collect();
+                selected.extend(picked);
+                return Ok((c, selected));
+            }
             Ok(Document::Profile(p)) => {
                 // An imported profile is resolved first and imported as the catalog it
                 // yields; its own timestamp does not matter.
-                return resolve_in(ctx, &p, &fetched.location, None);
+                let c = resolve_in(ctx, &p, &fetched.location, None)?;
+                let picked = select(&c, all, inc, exc);
+                return Ok((c, picked));
             }
             Err(e) => tried.push(format!("  {candidate} ({}): {e}", fetched.location)),
         }
@@ -271,12 +292,11 @@ fn selector_matches(s: &Selector, ids: &HashSet<&str>, id: &str) -> bool {
 /// include selects everything (the specification's implicit `include-all`); exclusion
 /// always wins over inclusion.
 fn pick(
-    catalog: &Catalog,
+    controls: Vec<&Control>,
     all: bool,
     include: &[Selector],
     exclude: &[Selector],
 ) -> HashSet<String> {
-    let controls = catalog.controls();
     let mut out: HashSet<String> = HashSet::new();
     if all || include.is_empty() {
         out.extend(controls.iter().map(|c| c.id.clone()));
@@ -318,7 +338,16 @@ pub fn select(
     include: &[Selector],
     exclude: &[Selector],
 ) -> HashSet<String> {
-    pick(catalog, include_all, include, exclude)
+    pick(catalog.controls(), include_all, include, exclude)
+}
+
+fn group_controls<'a>(g: &'a Group, out: &mut Vec<&'a Control>) {
+    for c in &g.controls {
+        c.walk(out);
+    }
+    for s in &g.groups {
+        group_controls(s, out);
+    }
 }
 
 /// Keeps selected controls and, under `as-is`, the parents that contain them (the
@@ -882,9 +911,8 @@ pub fn fragment_refs(text: &str, out: &mut HashSet<String>) {
 /// the result links to them or they carry `keep: always`.
 fn back_matter(out: &Catalog, resources: Vec<Value>) -> Option<BackMatter> {
     let mut refs = HashSet::new();
-    let body = serde_json::to_string(&(&out.metadata, &out.params, &out.controls, &out.groups))
-        .unwrap_or_default();
-    fragment_refs(&body, &mut refs);
+    fragment_refs(&out.metadata.to_string(), &mut refs);
+    collect_refs(out, &mut refs);
     let mut order: Vec<String> = Vec::new();
     let mut by_uuid: HashMap<String, Value> = HashMap::new();
     for r in resources {
@@ -966,4 +994,89 @@ fn metadata(profile: &Profile, location: &str, timestamp: Option<&str>) -> Value
     }
     sorted.extend(m);
     Value::Object(sorted)
+}
+
+/// The `#fragment` targets of every link and Markdown link in the catalog's content.
+fn collect_refs(out: &Catalog, refs: &mut HashSet<String>) {
+    fn links(ls: &[Link], refs: &mut HashSet<String>) {
+        for l in ls {
+            if let Some(id) = l.href.strip_prefix('#') {
+                refs.insert(id.to_string());
+            }
+        }
+    }
+    fn text(s: &str, refs: &mut HashSet<String>) {
+        if s.contains("](#") {
+            fragment_refs(s, refs);
+        }
+    }
+    fn values(vs: &[Value], refs: &mut HashSet<String>) {
+        for v in vs {
+            fragment_refs(&v.to_string(), refs);
+        }
+    }
+    fn props(ps: &[Prop], refs: &mut HashSet<String>) {
+        for p in ps {
+            if let Some(r) = &p.remarks {
+                text(r, refs);
+            }
+        }
+    }
+    fn param(p: &Param, refs: &mut HashSet<String>) {
+        links(&p.links, refs);
+        props(&p.props, refs);
+        values(&p.constraints, refs);
+        values(&p.guidelines, refs);
+        if let Some(r) = &p.remarks {
+            text(r, refs);
+        }
+    }
+    fn part(p: &Part, refs: &mut HashSet<String>) {
+        links(&p.links, refs);
+        props(&p.props, refs);
+        if let Some(s) = &p.prose {
+            text(s, refs);
+        }
+        for q in &p.parts {
+            part(q, refs);
+        }
+    }
+    fn control(c: &Control, refs: &mut HashSet<String>) {
+        links(&c.links, refs);
+        props(&c.props, refs);
+        for p in &c.params {
+            param(p, refs);
+        }
+        for p in &c.parts {
+            part(p, refs);
+        }
+        for k in &c.controls {
+            control(k, refs);
+        }
+    }
+    fn group(g: &Group, refs: &mut HashSet<String>) {
+        links(&g.links, refs);
+        props(&g.props, refs);
+        for p in &g.params {
+            param(p, refs);
+        }
+        for p in &g.parts {
+            part(p, refs);
+        }
+        for c in &g.controls {
+            control(c, refs);
+        }
+        for s in &g.groups {
+            group(s, refs);
+        }
+    }
+    for p in &out.params {
+        param(p, refs);
+    }
+    for c in &out.controls {
+        control(c, refs);
+    }
+    for g in &out.groups {
+        group(g, refs);
+    }
 }

@@ -105,45 +105,75 @@ impl Check {
     }
 }
 
+/// Structural checks fed piece by piece (the catalog without its groups, then each group),
+/// so a large catalog can be checked while it streams by.
+pub struct Checker(Check);
+
+impl Default for Checker {
+    fn default() -> Self {
+        Checker(Check {
+            ids: HashSet::new(),
+            params: HashSet::new(),
+            inserts: Vec::new(),
+            problems: Vec::new(),
+        })
+    }
+}
+
+impl Checker {
+    /// The catalog's own fields, loose parameters and top-level controls (and its groups,
+    /// if it still has them).
+    pub fn catalog(&mut self, c: &Catalog) {
+        let k = &mut self.0;
+        if !crate::uuid::is_uuid(&c.uuid) {
+            k.problems.push(Problem {
+                path: "/catalog/uuid".into(),
+                message: format!("`{}` is not a UUID", c.uuid),
+            });
+        }
+        for key in ["title", "last-modified", "version", "oscal-version"] {
+            if c.metadata.get(key).and_then(|v| v.as_str()).is_none() {
+                k.problems.push(Problem {
+                    path: "/catalog/metadata".into(),
+                    message: format!("missing `{key}`"),
+                });
+            }
+        }
+        for p in &c.params {
+            k.param("/catalog", p);
+        }
+        for ctl in &c.controls {
+            k.control("/catalog", ctl);
+        }
+        for g in &c.groups {
+            k.group("/catalog", g);
+        }
+    }
+
+    /// One group of the catalog.
+    pub fn group(&mut self, g: &Group) {
+        self.0.group("/catalog", g);
+    }
+
+    /// The problems found; inserts are checked here, once every parameter has been seen.
+    pub fn finish(self) -> Vec<Problem> {
+        let mut k = self.0;
+        let inserts = std::mem::take(&mut k.inserts);
+        for (path, id) in inserts {
+            if !k.params.contains(&id) {
+                k.problems.push(Problem {
+                    path,
+                    message: format!("inserts parameter `{id}`, which is not declared"),
+                });
+            }
+        }
+        k.problems
+    }
+}
+
 /// Checks a catalog; an empty list means it passed.
 pub fn catalog(c: &Catalog) -> Vec<Problem> {
-    let mut k = Check {
-        ids: HashSet::new(),
-        params: HashSet::new(),
-        inserts: Vec::new(),
-        problems: Vec::new(),
-    };
-    if !crate::uuid::is_uuid(&c.uuid) {
-        k.problems.push(Problem {
-            path: "/catalog/uuid".into(),
-            message: format!("`{}` is not a UUID", c.uuid),
-        });
-    }
-    for key in ["title", "last-modified", "version", "oscal-version"] {
-        if c.metadata.get(key).and_then(|v| v.as_str()).is_none() {
-            k.problems.push(Problem {
-                path: "/catalog/metadata".into(),
-                message: format!("missing `{key}`"),
-            });
-        }
-    }
-    for p in &c.params {
-        k.param("/catalog", p);
-    }
-    for ctl in &c.controls {
-        k.control("/catalog", ctl);
-    }
-    for g in &c.groups {
-        k.group("/catalog", g);
-    }
-    let inserts = std::mem::take(&mut k.inserts);
-    for (path, id) in inserts {
-        if !k.params.contains(&id) {
-            k.problems.push(Problem {
-                path,
-                message: format!("inserts parameter `{id}`, which is not declared"),
-            });
-        }
-    }
-    k.problems
+    let mut k = Checker::default();
+    k.catalog(c);
+    k.finish()
 }

@@ -181,7 +181,17 @@ fn resolve(a: ResolveArgs) -> anyhow::Result<u8> {
     for w in &res.warnings {
         eprintln!("warning: {w}");
     }
-    write_out(&a.output, &catalog_json(&res.catalog))?;
+    if a.output == Path::new("-") {
+        write_out(&a.output, &catalog_json(&res.catalog))?;
+    } else {
+        // Streamed to the file: the resolved text is never held whole in memory.
+        let file = std::fs::File::create(&a.output)
+            .with_context(|| format!("writing {}", a.output.display()))?;
+        let mut w = std::io::BufWriter::new(file);
+        covenant_oscal::document::write_catalog(&mut w, &res.catalog)
+            .and_then(|()| std::io::Write::flush(&mut w))
+            .with_context(|| format!("writing {}", a.output.display()))?;
+    }
     let n = res.catalog.counts();
     if a.json {
         println!(
@@ -263,7 +273,23 @@ fn validator(schema: &Value) -> anyhow::Result<jsonschema::Validator> {
 /// Most problems reported for one file.
 const LIMIT: usize = 50;
 
+/// The vendored schema entered at one of its definitions (e.g. the catalog group), so only
+/// the part of the schema that applies is compiled.
+fn sub_validator(schema: &Value, definition: &str) -> anyhow::Result<jsonschema::Validator> {
+    let mut sub = schema.clone();
+    if let Some(o) = sub.as_object_mut() {
+        o.remove("oneOf");
+        o.insert(
+            "$ref".into(),
+            Value::String(format!("#/definitions/{definition}")),
+        );
+    }
+    validator(&sub)
+}
+
 fn validate(a: ValidateArgs) -> anyhow::Result<u8> {
+    use covenant_oscal::document::{catalog_from_value, group_from_value, profile_from_value};
+
     let what = a.file.display().to_string();
     let text = std::fs::read_to_string(&a.file).with_context(|| format!("reading {what}"))?;
     let format = sniff(&text);
@@ -272,30 +298,44 @@ fn validate(a: ValidateArgs) -> anyhow::Result<u8> {
         return Ok(exit::USAGE);
     }
     let schema: Value = serde_json::from_str(covenant_oscal::schema::COMPLETE)?;
-    let whole = validator(&schema)?;
-    // The same schema entered at the catalog group definition, for the groups that
-    // `catalog_pieces` hands out one at a time (a 10 MB catalog is never one JSON tree).
-    let mut group_schema = schema.clone();
-    if let Some(o) = group_schema.as_object_mut() {
-        o.remove("oneOf");
-        o.insert(
-            "$ref".into(),
-            Value::String("#/definitions/oscal-complete-oscal-catalog:group".into()),
-        );
-    }
-    let group = validator(&group_schema)?;
+    // Groups are checked as they stream by (schema and structure), so a 10 MB catalog is
+    // never one JSON tree; the group validator is compiled on the first group.
+    let mut group_validator: Option<jsonschema::Validator> = None;
     let mut problems: Vec<String> = Vec::new();
+    let mut checker = covenant_oscal::validate::Checker::default();
+    let mut counts = covenant_oscal::catalog::Counts::default();
     let mut rest = None;
+    let mut failure: Option<anyhow::Error> = None;
     let walked = covenant_oscal::document::catalog_pieces(&text, &mut |piece, v| match piece {
         Piece::Group(i) => {
-            for e in group.iter_errors(&v) {
+            if group_validator.is_none() {
+                match sub_validator(&schema, "oscal-complete-oscal-catalog:group") {
+                    Ok(g) => group_validator = Some(g),
+                    Err(e) => failure = Some(e),
+                }
+            }
+            let Some(gv) = &group_validator else { return };
+            let before = problems.len();
+            for e in gv.iter_errors(&v) {
                 if problems.len() < LIMIT {
                     problems.push(format!("{e} at /catalog/groups/{i}{}", e.instance_path()));
+                }
+            }
+            if problems.len() == before {
+                match group_from_value(&v) {
+                    Ok(g) => {
+                        counts.add(covenant_oscal::catalog::group_counts(&g));
+                        checker.group(&g);
+                    }
+                    Err(e) => problems.push(format!("{e} at /catalog/groups/{i}")),
                 }
             }
         }
         Piece::Rest => rest = Some(v),
     });
+    if let Some(e) = failure {
+        return Err(e);
+    }
     let doc = match (walked, rest) {
         (Ok(()), Some(doc)) => doc,
         (Err(e), _) => {
@@ -318,31 +358,54 @@ fn validate(a: ValidateArgs) -> anyhow::Result<u8> {
         );
         return Ok(exit::USAGE);
     };
-    for e in whole.iter_errors(&doc) {
-        if problems.len() < LIMIT {
-            problems.push(format!("{e} at {}", e.instance_path()));
+    let mut is_catalog = false;
+    if model == "catalog" {
+        is_catalog = true;
+        if let Some(extra) = doc.as_object().and_then(|o| {
+            o.keys()
+                .find(|k| !matches!(k.as_str(), "catalog" | "$schema"))
+        }) {
+            problems.push(format!("unexpected root member `{extra}`"));
+        }
+        let cv = sub_validator(&schema, "oscal-complete-oscal-catalog:catalog")?;
+        for e in cv.iter_errors(&doc["catalog"]) {
+            if problems.len() < LIMIT {
+                problems.push(format!("{e} at /catalog{}", e.instance_path()));
+            }
+        }
+        if problems.is_empty() {
+            match catalog_from_value(&doc["catalog"]) {
+                Ok(c) => {
+                    counts.add(c.counts());
+                    checker.catalog(&c);
+                }
+                Err(e) => problems.push(format!("{e} at /catalog")),
+            }
+        }
+    } else {
+        let whole = validator(&schema)?;
+        for e in whole.iter_errors(&doc) {
+            if problems.len() < LIMIT {
+                problems.push(format!("{e} at {}", e.instance_path()));
+            }
+        }
+        if model == "profile" && problems.is_empty() {
+            if let Err(e) = profile_from_value(&doc["profile"]) {
+                problems.push(format!("{e} at /profile"));
+            }
         }
     }
     drop(doc);
-    let mut counts = None;
-    if model == "catalog" && problems.is_empty() {
-        match covenant_oscal::document::parse_catalog(&text, &what) {
-            Ok(c) => {
-                counts = Some(c.counts());
-                problems.extend(
-                    covenant_oscal::validate::catalog(&c)
-                        .into_iter()
-                        .take(LIMIT)
-                        .map(|p| format!("{} at {}", p.message, p.path)),
-                );
-            }
-            Err(e) => problems.push(e.to_string()),
-        }
-    } else if model == "profile" && problems.is_empty() {
-        if let Err(e) = parse_profile(&text, &what) {
-            problems.push(e.to_string());
-        }
+    if is_catalog && problems.is_empty() {
+        problems.extend(
+            checker
+                .finish()
+                .into_iter()
+                .take(LIMIT)
+                .map(|p| format!("{} at {}", p.message, p.path)),
+        );
     }
+    let counts = is_catalog.then_some(counts);
     if a.json {
         println!(
             "{}",
