@@ -78,6 +78,10 @@ pub struct ExportArgs {
 #[derive(clap::Args)]
 pub struct ValidateArgs {
     pub file: PathBuf,
+    /// Skip the JSON Schema; only load into typed OSCAL and run the structural checks
+    /// (what a typed loader such as compliance-trestle's validates).
+    #[arg(long)]
+    pub no_schema: bool,
     #[arg(long)]
     pub json: bool,
 }
@@ -287,6 +291,76 @@ fn sub_validator(schema: &Value, definition: &str) -> anyhow::Result<jsonschema:
     validator(&sub)
 }
 
+/// Schema messages quote the offending JSON, which for a group is the whole group: keep
+/// them readable.
+fn short(message: String) -> String {
+    const MAX: usize = 300;
+    if message.len() <= MAX {
+        return message;
+    }
+    let mut cut = MAX;
+    while !message.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    format!("{}...", &message[..cut])
+}
+
+/// `--no-schema`: typed load and structural checks only. Groups are checked and dropped as
+/// the parser reads them, so memory stays near the size of the file.
+fn validate_structure(text: &str, what: &str, as_json: bool) -> anyhow::Result<u8> {
+    let mut checker = covenant_oscal::validate::Checker::default();
+    let mut counts = covenant_oscal::catalog::Counts::default();
+    let mut keep = |g: covenant_oscal::control::Group| {
+        counts.add(covenant_oscal::catalog::group_counts(&g));
+        checker.group(&g);
+        None
+    };
+    let parsed = covenant_oscal::document::parse_filtered(text, what, &mut keep);
+    let (model, problems, counts) = match parsed {
+        Ok(covenant_oscal::Document::Catalog(c)) => {
+            counts.add(c.counts());
+            checker.catalog(&c);
+            let problems: Vec<String> = checker
+                .finish()
+                .into_iter()
+                .take(LIMIT)
+                .map(|p| format!("{} at {}", p.message, p.path))
+                .collect();
+            ("catalog", problems, Some(counts))
+        }
+        Ok(covenant_oscal::Document::Profile(_)) => ("profile", Vec::new(), None),
+        Err(e @ covenant_oscal::Error::Json { .. }) => ("?", vec![e.to_string()], None),
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(exit::USAGE);
+        }
+    };
+    if as_json {
+        println!(
+            "{}",
+            json!({"file": what, "model": model, "valid": problems.is_empty(), "problems": problems,
+                   "controls": counts.map(|c| c.controls), "params": counts.map(|c| c.params), "schema": false})
+        );
+    } else if problems.is_empty() {
+        match counts {
+            Some(n) => println!(
+                "{what}: valid OSCAL {model} structure ({} controls, {} params; schema not checked)",
+                n.controls, n.params
+            ),
+            None => println!("{what}: valid OSCAL {model} structure (schema not checked)"),
+        }
+    } else {
+        for p in &problems {
+            println!("{what}: {p}");
+        }
+    }
+    Ok(if problems.is_empty() {
+        exit::OK
+    } else {
+        exit::VIOLATIONS
+    })
+}
+
 fn validate(a: ValidateArgs) -> anyhow::Result<u8> {
     use covenant_oscal::document::{catalog_from_value, group_from_value, profile_from_value};
 
@@ -296,6 +370,9 @@ fn validate(a: ValidateArgs) -> anyhow::Result<u8> {
     if format != "JSON" {
         eprintln!("error: {what} is {format}; `covenant oscal validate` reads OSCAL JSON");
         return Ok(exit::USAGE);
+    }
+    if a.no_schema {
+        return validate_structure(&text, &what, a.json);
     }
     let schema: Value = serde_json::from_str(covenant_oscal::schema::COMPLETE)?;
     // Groups are checked as they stream by (schema and structure), so a 10 MB catalog is
@@ -318,7 +395,10 @@ fn validate(a: ValidateArgs) -> anyhow::Result<u8> {
             let before = problems.len();
             for e in gv.iter_errors(&v) {
                 if problems.len() < LIMIT {
-                    problems.push(format!("{e} at /catalog/groups/{i}{}", e.instance_path()));
+                    problems.push(short(format!(
+                        "{e} at /catalog/groups/{i}{}",
+                        e.instance_path()
+                    )));
                 }
             }
             if problems.len() == before {
@@ -370,7 +450,7 @@ fn validate(a: ValidateArgs) -> anyhow::Result<u8> {
         let cv = sub_validator(&schema, "oscal-complete-oscal-catalog:catalog")?;
         for e in cv.iter_errors(&doc["catalog"]) {
             if problems.len() < LIMIT {
-                problems.push(format!("{e} at /catalog{}", e.instance_path()));
+                problems.push(short(format!("{e} at /catalog{}", e.instance_path())));
             }
         }
         if problems.is_empty() {
@@ -386,7 +466,7 @@ fn validate(a: ValidateArgs) -> anyhow::Result<u8> {
         let whole = validator(&schema)?;
         for e in whole.iter_errors(&doc) {
             if problems.len() < LIMIT {
-                problems.push(format!("{e} at {}", e.instance_path()));
+                problems.push(short(format!("{e} at {}", e.instance_path())));
             }
         }
         if model == "profile" && problems.is_empty() {
