@@ -22,9 +22,16 @@ elif task == "resolve":
     from trestle.core.profile_resolver import ProfileResolver
 
     t1 = time.perf_counter()
-    root = pathlib.Path(sys.argv[2])
-    cat = ProfileResolver.get_resolved_profile_catalog(root, sys.argv[3])
-    cat.oscal_write(pathlib.Path(sys.argv[4]))
+    import os
+
+    root = pathlib.Path(sys.argv[2]).resolve()
+    profile = pathlib.Path(sys.argv[3]).resolve()
+    out = pathlib.Path(sys.argv[4]).resolve()
+    # Trestle resolves relative import links against the working directory, not the
+    # profile's folder: run from the profile's folder so NIST's links resolve as written.
+    os.chdir(profile.parent)
+    cat = ProfileResolver.get_resolved_profile_catalog(root, str(profile))
+    cat.oscal_write(out)
     done = time.perf_counter()
     n = sum(len(g.controls or []) for g in (cat.groups or []))
     print(f"trestle: resolved {n} base controls", file=sys.stderr)
