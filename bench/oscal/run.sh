@@ -40,10 +40,13 @@ profile="$work/ws/a/b/c/d/moderate.json"
 measure() {
   local best="" line
   for _ in $(seq "$runs"); do
+    local t0 t1 wall rss inner
+    # Wall time from the clock in nanoseconds (time -v rounds to 10 ms); RSS from time -v.
+    t0="$(date +%s%N)"
     /usr/bin/time -v -o "$work/time.txt" "$@" > "$work/out.txt" 2> "$work/err.txt" || {
       cat "$work/err.txt" >&2; echo "failed: $*" >&2; exit 1; }
-    local wall rss inner
-    wall="$(awk -F': ' '/Elapsed \(wall clock\)/ {n=split($2,a,":"); s=0; for(i=1;i<=n;i++) s=s*60+a[i]; print s}' "$work/time.txt")"
+    t1="$(date +%s%N)"
+    wall="$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.3f", (b-a)/1e9}')"
     rss="$(awk -F': ' '/Maximum resident set size/ {printf "%.1f", $2/1024}' "$work/time.txt")"
     inner="$(sed -n 's/^inner_seconds=//p' "$work/out.txt")"
     line="$wall $rss ${inner:-$wall}"
@@ -88,5 +91,8 @@ def ids(path):
     walk(c.get("controls"))
     return out
 a, b = ids(sys.argv[1]), ids(sys.argv[2])
-print(f"resolved controls: covenant {len(a)}, trestle {len(b)}, same set and order: {a == b}")
+print(f"resolved controls: covenant {len(a)}, trestle {len(b)}, same set: {set(a) == set(b)}, same order: {a == b}")
+if a != b:
+    i = next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
+    print(f"  first difference at #{i}: covenant {a[i:i+4]}, trestle {b[i:i+4]}")
 PY
