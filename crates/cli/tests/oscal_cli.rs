@@ -1,6 +1,8 @@
 //! `covenant oscal resolve|export|validate` end to end on the crate's fixtures and the
 //! enforcer-dashboard example.
 
+#![allow(clippy::unwrap_used)]
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 

@@ -1,6 +1,8 @@
 //! Exports of the example programs validated against NIST's OSCAL JSON Schema, plus the
 //! shared-responsibility round trip through an SSP.
 
+#![allow(clippy::unwrap_used)]
+
 use covenant_model::{Program, Severity, Sources};
 use covenant_oscal::export::{self, assessment, component, ssp};
 use serde_json::Value;

@@ -7,6 +7,8 @@
 //! set and order, the nesting, the parameters of each control, the groups and the pruned
 //! back matter.
 
+#![allow(clippy::unwrap_used)]
+
 use covenant_oscal::document::{parse_catalog, parse_profile};
 use covenant_oscal::{Catalog, Fetched, Resolver, resolve};
 use std::path::{Path, PathBuf};

@@ -1,6 +1,8 @@
 //! Property tests for the parsers and the resolver: no input panics, and resolution
 //! selects exactly what include/exclude say.
 
+#![allow(clippy::unwrap_used)]
+
 use covenant_oscal::document::{Document, catalog_pieces, parse_catalog};
 use covenant_oscal::profile::{Import, Matching, Profile, Selector};
 use covenant_oscal::{Fetched, Resolver, resolve};

@@ -2,6 +2,8 @@
 //! id and by pattern, exclusion, as-is structure, set-parameters, alters, loose parameter
 //! and back-matter pruning, import lookup through back-matter rlinks.
 
+#![allow(clippy::unwrap_used)]
+
 use covenant_oscal::document::{catalog_json, parse_catalog, parse_profile};
 use covenant_oscal::{Error, Fetched, Resolver, resolve};
 use std::collections::HashMap;

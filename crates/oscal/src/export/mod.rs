@@ -51,8 +51,7 @@ pub fn criterion(reference: &str) -> Option<Criterion> {
 /// OSCAL control ids are tokens (a letter or `_`, then letters, digits, `.`, `-`, `_`).
 pub fn control_id(id: &str) -> Option<String> {
     let mut s = String::new();
-    let mut chars = id.trim().chars().peekable();
-    while let Some(c) = chars.next() {
+    for c in id.trim().chars() {
         match c {
             // SP 800-53 enhancement `AC-2(1)` is NIST's `ac-2.1`.
             '(' => s.push('.'),
@@ -144,17 +143,17 @@ pub(crate) fn control_criteria(
         .filter_map(|r| criterion(r))
         .map(|c| (framework_source(&c.framework), c))
         .collect();
-    if out.is_empty() {
-        if let Some(cid) = control_id(&control.id) {
-            out.push((
-                format!("{NS}/program"),
-                Criterion {
-                    framework: "program".into(),
-                    id: control.id.clone(),
-                    control_id: cid,
-                },
-            ));
-        }
+    if out.is_empty()
+        && let Some(cid) = control_id(&control.id)
+    {
+        out.push((
+            format!("{NS}/program"),
+            Criterion {
+                framework: "program".into(),
+                id: control.id.clone(),
+                control_id: cid,
+            },
+        ));
     }
     out
 }
