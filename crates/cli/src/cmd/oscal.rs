@@ -395,10 +395,11 @@ fn validate(a: ValidateArgs) -> anyhow::Result<u8> {
             let before = problems.len();
             for e in gv.iter_errors(&v) {
                 if problems.len() < LIMIT {
-                    problems.push(short(format!(
-                        "{e} at /catalog/groups/{i}{}",
+                    problems.push(format!(
+                        "{} at /catalog/groups/{i}{}",
+                        short(e.to_string()),
                         e.instance_path()
-                    )));
+                    ));
                 }
             }
             if problems.len() == before {
@@ -450,7 +451,11 @@ fn validate(a: ValidateArgs) -> anyhow::Result<u8> {
         let cv = sub_validator(&schema, "oscal-complete-oscal-catalog:catalog")?;
         for e in cv.iter_errors(&doc["catalog"]) {
             if problems.len() < LIMIT {
-                problems.push(short(format!("{e} at /catalog{}", e.instance_path())));
+                problems.push(format!(
+                    "{} at /catalog{}",
+                    short(e.to_string()),
+                    e.instance_path()
+                ));
             }
         }
         if problems.is_empty() {
@@ -466,7 +471,7 @@ fn validate(a: ValidateArgs) -> anyhow::Result<u8> {
         let whole = validator(&schema)?;
         for e in whole.iter_errors(&doc) {
             if problems.len() < LIMIT {
-                problems.push(short(format!("{e} at {}", e.instance_path())));
+                problems.push(format!("{} at {}", short(e.to_string()), e.instance_path()));
             }
         }
         if model == "profile" && problems.is_empty() {
