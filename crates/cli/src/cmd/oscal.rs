@@ -474,10 +474,11 @@ fn validate(a: ValidateArgs) -> anyhow::Result<u8> {
                 problems.push(format!("{} at {}", short(e.to_string()), e.instance_path()));
             }
         }
-        if model == "profile" && problems.is_empty() {
-            if let Err(e) = profile_from_value(&doc["profile"]) {
-                problems.push(format!("{e} at /profile"));
-            }
+        if model == "profile"
+            && problems.is_empty()
+            && let Err(e) = profile_from_value(&doc["profile"])
+        {
+            problems.push(format!("{e} at /profile"));
         }
     }
     drop(doc);
