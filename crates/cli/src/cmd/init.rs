@@ -35,6 +35,9 @@ const FILES: &[(&str, &str)] = &[
 pub struct Args {
     /// The directory to create; it must not exist or be empty.
     pub dir: PathBuf,
+    /// Print the created files as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 pub fn run(args: Args) -> anyhow::Result<u8> {
@@ -57,10 +60,18 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         }
         std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
     }
-    println!("created a program in {}", args.dir.display());
-    println!(
-        "next: covenant check {0} && covenant publish {0} --out {0}/public",
-        args.dir.display()
-    );
+    if args.json {
+        let files: Vec<&str> = FILES.iter().map(|(name, _)| *name).collect();
+        println!(
+            "{}",
+            serde_json::json!({ "created": args.dir.display().to_string(), "files": files })
+        );
+    } else {
+        println!("created a program in {}", args.dir.display());
+        println!(
+            "next: covenant check {0} && covenant publish {0} --out {0}/public",
+            args.dir.display()
+        );
+    }
     Ok(exit::OK)
 }
