@@ -46,6 +46,35 @@ pub struct ModelView {
     pub description: Option<String>,
     pub vendor_boundary: Vec<String>,
     pub customer_boundary: Vec<String>,
+    /// What the vendor does in this model, by area (areas with nothing left out).
+    pub vendor_duties: Vec<Duties>,
+    /// What the customer does in this model, by area.
+    pub customer_duties: Vec<Duties>,
+}
+
+/// One party's statements in one area, in control order.
+#[derive(Debug, Clone, Serialize)]
+pub struct Duties {
+    pub area: String,
+    pub items: Vec<String>,
+}
+
+/// Each area's statements for one party; validation guarantees a party only has
+/// statements where it owns or shares the control.
+fn duties(areas: &[AreaView], model: &str, party: fn(&PartyView) -> &Vec<String>) -> Vec<Duties> {
+    areas
+        .iter()
+        .map(|a| Duties {
+            area: a.title.clone(),
+            items: a
+                .controls
+                .iter()
+                .filter_map(|c| c.owners.get(model))
+                .flat_map(|o| party(o).iter().cloned())
+                .collect(),
+        })
+        .filter(|d| !d.items.is_empty())
+        .collect()
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -240,7 +269,7 @@ impl View {
     /// `claims` maps claim ids (`control:ID`, `commitment:ID`) to their state, when known.
     pub fn of(program: &Program, claims: &BTreeMap<String, String>) -> Option<View> {
         let m = &program.manifest.as_ref()?.value;
-        let models: Vec<ModelView> = m
+        let mut models: Vec<ModelView> = m
             .deployment_models
             .iter()
             .map(|d| {
@@ -251,6 +280,8 @@ impl View {
                     description: d.description.clone(),
                     vendor_boundary: b.vendor,
                     customer_boundary: b.customer,
+                    vendor_duties: Vec::new(),
+                    customer_duties: Vec::new(),
                 }
             })
             .collect();
@@ -283,6 +314,10 @@ impl View {
                     .collect(),
             })
             .collect::<Vec<_>>();
+        for mv in &mut models {
+            mv.vendor_duties = duties(&areas, &mv.id, |p| &p.vendor);
+            mv.customer_duties = duties(&areas, &mv.id, |p| &p.customer);
+        }
         let sla = program.commitments.iter().find_map(|c| {
             let s = c.value.remediation_sla.as_ref()?;
             Some(SlaView {
