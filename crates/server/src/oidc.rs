@@ -1,0 +1,1 @@
+//! OIDC single sign-on (being written).
