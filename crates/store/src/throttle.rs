@@ -1,0 +1,63 @@
+use crate::{Result, Store};
+use sqlx::Row;
+
+impl Store {
+    /// Records one failed login for a throttle key (an account or an address).
+    pub async fn record_login_failure(&self, key: &str, now: i64) -> Result<()> {
+        sqlx::query("INSERT INTO login_failure (throttle_key, at) VALUES ($1, $2)")
+            .bind(key)
+            .bind(now)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// The failures of `key` at or after `since`, oldest first.
+    pub async fn login_failures(&self, key: &str, since: i64) -> Result<Vec<i64>> {
+        let rows = sqlx::query(
+            "SELECT at FROM login_failure WHERE throttle_key = $1 AND at >= $2 ORDER BY at",
+        )
+        .bind(key)
+        .bind(since)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(|r| Ok(r.try_get("at")?)).collect()
+    }
+
+    pub async fn clear_login_failures(&self, key: &str) -> Result<()> {
+        sqlx::query("DELETE FROM login_failure WHERE throttle_key = $1")
+            .bind(key)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Keeps a pending single-sign-on login, keyed by its `state`.
+    pub async fn put_oidc_login(&self, state: &str, pending: &str, now: i64) -> Result<()> {
+        sqlx::query("INSERT INTO oidc_login (state, pending, created_at) VALUES ($1, $2, $3)")
+            .bind(state)
+            .bind(pending)
+            .bind(now)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Takes (and deletes) a pending login, so a callback cannot be replayed.
+    pub async fn take_oidc_login(&self, state: &str) -> Result<Option<(String, i64)>> {
+        let mut tx = self.begin().await?;
+        let row = sqlx::query("SELECT pending, created_at FROM oidc_login WHERE state = $1")
+            .bind(state)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        sqlx::query("DELETE FROM oidc_login WHERE state = $1")
+            .bind(state)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(Some((row.try_get("pending")?, row.try_get("created_at")?)))
+    }
+}
