@@ -4,7 +4,6 @@
 mod clock;
 mod cmd;
 mod exit;
-mod findings;
 mod report;
 mod smtp;
 mod state;

@@ -1,19 +1,19 @@
-//! Findings as the engine sees them, rebuilt from the ledger's finding events.
+//! Findings as the engine sees them: SLA clocks folded from the ledger's finding events.
 
 use covenant_engine::finding::{FindingClock, FindingState, SlaTerms};
 use covenant_model::commitment::Severity;
-use covenant_vuln::{FindingEvent, FindingSet, Status};
+use crate::{FindingEvent, FindingSet, Status};
 use jiff::Timestamp;
 use serde_json::Value;
 use std::collections::HashMap;
 
-pub fn severity(s: covenant_vuln::Severity) -> Severity {
+pub fn severity(s: crate::Severity) -> Severity {
     match s {
-        covenant_vuln::Severity::Critical => Severity::Critical,
-        covenant_vuln::Severity::High => Severity::High,
-        covenant_vuln::Severity::Medium => Severity::Medium,
-        covenant_vuln::Severity::Low => Severity::Low,
-        covenant_vuln::Severity::None => Severity::None,
+        crate::Severity::Critical => Severity::Critical,
+        crate::Severity::High => Severity::High,
+        crate::Severity::Medium => Severity::Medium,
+        crate::Severity::Low => Severity::Low,
+        crate::Severity::None => Severity::None,
     }
 }
 
@@ -37,7 +37,7 @@ pub fn from_values(values: &[(u64, Value)]) -> Vec<FindingClock> {
         let Ok(Some(event)) = FindingEvent::from_json(v) else {
             continue;
         };
-        if covenant_vuln::event::apply(&mut set, index, &event).is_err() {
+        if crate::event::apply(&mut set, index, &event).is_err() {
             continue;
         }
         match &event {
@@ -115,7 +115,7 @@ pub fn record_terms(
     let mut after = current.clone();
     for (i, e) in planned.iter().enumerate() {
         // A plan that does not apply is refused by the fold on read; nothing to stamp then.
-        if covenant_vuln::event::apply(&mut after, i, e).is_err() {
+        if crate::event::apply(&mut after, i, e).is_err() {
             return;
         }
     }

@@ -14,6 +14,7 @@
 
 mod json;
 
+pub mod clock;
 pub mod component;
 pub mod cvss;
 pub mod dedupe;

@@ -365,7 +365,7 @@ fn ingest(
     {
         let mut values: Vec<Value> = planned.iter().map(FindingEvent::to_json).collect();
         if let Some(p) = &program {
-            crate::findings::record_terms(p, &current, &planned, &mut values);
+            covenant_vuln::clock::record_terms(p, &current, &planned, &mut values);
         }
         l.append(&values)
             .context("appending finding events to the ledger")?;
