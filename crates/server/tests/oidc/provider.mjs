@@ -82,6 +82,15 @@ function configuration() {
       },
     ],
     jwks: { keys: [signingKey] },
+    // Explicit, so the provider does not print a notice per artifact kind.
+    ttl: {
+      AccessToken: 3600,
+      AuthorizationCode: 60,
+      Grant: 3600,
+      IdToken: 3600,
+      Interaction: 600,
+      Session: 3600,
+    },
     cookies: { keys: [randomUUID()] },
     claims: {
       openid: ['sub'],
@@ -200,6 +209,8 @@ server.listen(port, '127.0.0.1', () => {
   process.stdout.write(`issuer ${issuer}\nready\n`);
 });
 
+// A parent that stopped reading our stdout must not crash us with EPIPE.
+process.stdout.on('error', () => {});
 process.stdin.on('end', () => process.exit(0));
 process.stdin.on('error', () => process.exit(0));
 process.stdin.resume();
