@@ -104,7 +104,9 @@ impl Store {
     }
 
     /// Entries whose type starts with `prefix` (e.g. `incident.`), newest first, before
-    /// the sequence number `before` (a pagination cursor).
+    /// the sequence number `before` (a pagination cursor). The prefix is matched exactly,
+    /// case and all: not with `LIKE`, which is case-insensitive on SQLite only and would
+    /// treat `_` and `%` in the prefix as wildcards.
     pub async fn entries_of_type(
         &self,
         workspace_id: &str,
@@ -113,13 +115,15 @@ impl Store {
         limit: i64,
     ) -> Result<Vec<EntryRow>> {
         let rows = sqlx::query(
-            "SELECT seq, entry_type, actor, at, body FROM entry WHERE workspace_id = $1 AND entry_type LIKE $2 \
-             AND seq < $3 ORDER BY seq DESC LIMIT $4",
+            "SELECT seq, entry_type, actor, at, body FROM entry WHERE workspace_id = $1 \
+             AND substr(entry_type, 1, CAST($5 AS INTEGER)) = $2 AND seq < $3 ORDER BY seq DESC LIMIT $4",
         )
         .bind(workspace_id)
-        .bind(format!("{prefix}%"))
+        .bind(prefix)
         .bind(before.unwrap_or(i64::MAX))
         .bind(limit)
+        // Characters, as both databases' substr counts them.
+        .bind(i64::try_from(prefix.chars().count()).unwrap_or(i64::MAX))
         .fetch_all(&self.pool)
         .await?;
         rows.iter().map(entry).collect()

@@ -80,11 +80,10 @@ impl Store {
             return Err(StoreError::Url(url.chars().take(16).collect()));
         };
         let url = match backend {
-            // WAL lets readers run beside the one writer; NORMAL sync is durable in WAL
-            // mode at each checkpoint and the ledger files carry their own fsync.
-            Backend::Sqlite if !url.contains('?') => {
-                format!("{url}?mode=rwc&_journal_mode=WAL&_synchronous=NORMAL")
-            }
+            // Create the file when missing. sqlx 0.9 rejects any other URL parameter
+            // (`_journal_mode=…` fails with "unknown query parameter"), so the journal
+            // mode and sync level are set by the PRAGMAs below, on every connection.
+            Backend::Sqlite if !url.contains('?') => format!("{url}?mode=rwc"),
             _ => url.to_string(),
         };
         let mut opts = AnyPoolOptions::new().max_connections(match backend {
@@ -95,6 +94,9 @@ impl Store {
             opts = opts.after_connect(|conn, _| {
                 Box::pin(async move {
                     use sqlx::Executor;
+                    // WAL lets readers run beside the one writer; NORMAL sync is durable
+                    // in WAL mode at each checkpoint and the ledger files carry their own
+                    // fsync.
                     conn.execute("PRAGMA foreign_keys = ON; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;")
                         .await?;
                     Ok(())
@@ -120,8 +122,18 @@ impl Store {
         self.pool.close().await;
     }
 
+    /// Starts a write transaction. Every transaction of the store writes, so on SQLite it
+    /// is `BEGIN IMMEDIATE`, which takes the database's write lock up front, waiting for it
+    /// under `busy_timeout`. A plain (deferred) `BEGIN` takes it only at the first write:
+    /// when another connection wrote in between, SQLite cannot upgrade the transaction's
+    /// read snapshot and fails at once with "database is locked" (SQLITE_BUSY, or
+    /// SQLITE_BUSY_SNAPSHOT in WAL mode) instead of waiting. PostgreSQL locks rows as
+    /// statements touch them, so its default `BEGIN` is right.
     async fn begin(&self) -> Result<Transaction<'static, Any>> {
-        Ok(self.pool.begin().await?)
+        Ok(match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        })
     }
 }
 

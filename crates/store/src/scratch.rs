@@ -6,6 +6,7 @@
 
 use crate::{Result, StoreError};
 use sqlx::{Connection, Executor};
+use std::hash::{BuildHasher, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// The environment variable naming the PostgreSQL server that tests may use.
@@ -20,17 +21,19 @@ pub fn postgres_test_url() -> Option<String> {
         .filter(|s| !s.is_empty())
 }
 
-/// Creates a fresh, empty database `covenant_t_<pid>_<time>_<counter>` on the server of
+/// Creates a fresh, empty database `covenant_t_<pid>_<random>_<counter>` on the server of
 /// `admin_url` (a `postgres://` URL whose role has CREATEDB) and returns the URL of the
 /// new database: `admin_url` with its database path replaced, query string kept.
 pub async fn scratch_database(admin_url: &str) -> Result<String> {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
+    // A random part (std's per-process random hash keys; no clock, no extra crate), so
+    // names stay unique on a long-lived server when a process id comes round again.
+    let random = std::collections::hash_map::RandomState::new()
+        .build_hasher()
+        .finish()
+        & 0xffff_ffff;
     let name = format!(
-        "covenant_t_{}_{nanos}_{}",
+        "covenant_t_{}_{random:x}_{}",
         std::process::id(),
         COUNTER.fetch_add(1, Ordering::Relaxed)
     );

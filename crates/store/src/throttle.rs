@@ -43,21 +43,17 @@ impl Store {
         Ok(())
     }
 
-    /// Takes (and deletes) a pending login, so a callback cannot be replayed.
+    /// Takes (and deletes) a pending login, so a callback cannot be replayed. One
+    /// `DELETE … RETURNING`, so of racing callbacks exactly one gets the login: a SELECT
+    /// followed by a DELETE would hand it to both on PostgreSQL (READ COMMITTED lets both
+    /// read the row before either deletes it).
     pub async fn take_oidc_login(&self, state: &str) -> Result<Option<(String, i64)>> {
-        let mut tx = self.begin().await?;
-        let row = sqlx::query("SELECT pending, created_at FROM oidc_login WHERE state = $1")
-            .bind(state)
-            .fetch_optional(&mut *tx)
-            .await?;
-        let Some(row) = row else {
-            return Ok(None);
-        };
-        sqlx::query("DELETE FROM oidc_login WHERE state = $1")
-            .bind(state)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(Some((row.try_get("pending")?, row.try_get("created_at")?)))
+        let row =
+            sqlx::query("DELETE FROM oidc_login WHERE state = $1 RETURNING pending, created_at")
+                .bind(state)
+                .fetch_optional(&self.pool)
+                .await?;
+        row.map(|r| Ok((r.try_get("pending")?, r.try_get("created_at")?)))
+            .transpose()
     }
 }

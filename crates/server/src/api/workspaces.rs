@@ -1,0 +1,229 @@
+//! Workspaces: the caller's list, creation from a program directory, and the dashboard
+//! summary.
+
+use crate::api::Errors;
+use crate::auth::actor::{Actor, Via, access};
+use crate::problem::{ApiResult, Problem};
+use crate::role::{Permission, Role};
+use crate::state::Shared;
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use covenant_engine::claim::{ClaimState, Health};
+use covenant_engine::obligation::Status;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use utoipa::ToSchema;
+
+#[derive(Serialize, ToSchema)]
+pub struct WorkspaceInfo {
+    pub slug: String,
+    pub name: String,
+    pub role: String,
+    pub program_source: String,
+    /// Ledger entries committed.
+    pub ledger_size: u64,
+    pub organization: String,
+    pub product: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct NewWorkspace {
+    /// Lowercase letters, digits and dashes; used in URLs.
+    pub slug: String,
+    pub name: String,
+    /// A program directory on the server, under the configured import root.
+    pub program_path: String,
+}
+
+fn info(state: &Shared, slug: &str, role: &str) -> Option<WorkspaceInfo> {
+    let live = state.live(slug)?;
+    let view = live.view();
+    let m = &view.program.manifest;
+    Some(WorkspaceInfo {
+        slug: live.workspace.slug.clone(),
+        name: live.workspace.name.clone(),
+        role: role.to_string(),
+        program_source: live.workspace.program_source.clone(),
+        ledger_size: view.size,
+        organization: m.as_ref().map(|m| m.value.organization.name.clone()).unwrap_or_default(),
+        product: m.as_ref().map(|m| m.value.product.name.clone()).unwrap_or_default(),
+    })
+}
+
+#[utoipa::path(get, path = "/api/v1/workspaces", tag = "workspaces",
+    responses((status = 200, description = "Workspaces the caller belongs to", body = Vec<WorkspaceInfo>), Errors))]
+pub async fn list(State(state): State<Shared>, actor: Actor) -> ApiResult<Json<Vec<WorkspaceInfo>>> {
+    let only = match &actor.via {
+        Via::Token(t, _) => Some(t.workspace_id.clone()),
+        Via::Session(_) => None,
+    };
+    let rows = state.store.memberships(&actor.account.id).await?;
+    Ok(Json(
+        rows.into_iter()
+            .filter(|(w, _)| only.as_ref().is_none_or(|id| id == &w.id))
+            .filter_map(|(w, role)| info(&state, &w.slug, &role))
+            .collect(),
+    ))
+}
+
+pub fn valid_slug(slug: &str) -> bool {
+    (2..=40).contains(&slug.len())
+        && slug
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && !slug.starts_with('-')
+}
+
+#[utoipa::path(post, path = "/api/v1/workspaces", tag = "workspaces", request_body = NewWorkspace,
+    responses((status = 201, description = "Created; the caller is its owner", body = WorkspaceInfo), Errors))]
+pub async fn create(
+    State(state): State<Shared>,
+    actor: Actor,
+    body: Result<Json<NewWorkspace>, axum::extract::rejection::JsonRejection>,
+) -> ApiResult<(StatusCode, Json<WorkspaceInfo>)> {
+    let Json(req) = body?;
+    if !matches!(actor.via, Via::Session(_)) {
+        return Err(Problem::forbidden("workspaces are created from a browser session"));
+    }
+    if !actor.account.totp_enabled {
+        return Err(Problem::forbidden("owners must enrol a second factor first"));
+    }
+    if !valid_slug(&req.slug) {
+        return Err(Problem::bad_request("slug: 2–40 lowercase letters, digits and dashes"));
+    }
+    let root = state
+        .settings
+        .import_root
+        .clone()
+        .ok_or_else(|| Problem::forbidden("importing programs by path is disabled on this server (--import-root)"))?;
+    let dir = crate::workspaces::resolve_import(&root, &req.program_path)?;
+    let live = crate::workspaces::create(&state, &req.slug, &req.name, &dir).await?;
+    state
+        .store
+        .set_member(&live.workspace.id, &actor.account.id, Role::Owner.as_str(), state.clock.now_ms())
+        .await?;
+    let info = info(&state, &req.slug, Role::Owner.as_str()).ok_or_else(|| Problem::internal("workspace not live"))?;
+    Ok((StatusCode::CREATED, Json(info)))
+}
+
+#[utoipa::path(get, path = "/api/v1/workspaces/{workspace}", tag = "workspaces",
+    params(("workspace" = String, Path, description = "Workspace slug")),
+    responses((status = 200, description = "The workspace", body = WorkspaceInfo), Errors))]
+pub async fn get(
+    State(state): State<Shared>,
+    actor: Actor,
+    Path(ws): Path<String>,
+) -> ApiResult<Json<WorkspaceInfo>> {
+    let a = access(&state, actor, &ws, Permission::Read).await?;
+    info(&state, &ws, a.role.as_str())
+        .map(Json)
+        .ok_or_else(Problem::not_found)
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Summary {
+    pub at: String,
+    /// Obligations by status (`met`, `waived`, `upcoming`, `due-soon`, `missed`, `overdue`).
+    pub obligations: BTreeMap<String, usize>,
+    pub overdue: Vec<ObligationBrief>,
+    pub due_soon: Vec<ObligationBrief>,
+    pub claims: BTreeMap<String, usize>,
+    pub unbacked_claims: Vec<String>,
+    /// Controls by health.
+    pub controls: BTreeMap<String, usize>,
+    /// Open findings' SLA obligations by status.
+    pub findings_sla: BTreeMap<String, usize>,
+    pub findings_total: usize,
+    pub evidence_total: i64,
+    pub ledger_size: u64,
+}
+
+#[derive(Serialize, ToSchema, Clone)]
+pub struct ObligationBrief {
+    pub id: String,
+    pub title: String,
+    pub due: String,
+}
+
+fn status_name(s: Status) -> String {
+    serde_json::to_value(s)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
+#[utoipa::path(get, path = "/api/v1/workspaces/{workspace}/summary", tag = "workspaces",
+    params(("workspace" = String, Path, description = "Workspace slug")),
+    responses((status = 200, description = "Where the program stands now", body = Summary), Errors))]
+pub async fn summary(
+    State(state): State<Shared>,
+    actor: Actor,
+    Path(ws): Path<String>,
+) -> ApiResult<Json<Summary>> {
+    let a = access(&state, actor, &ws, Permission::Read).await?;
+    let now = state.clock.now();
+    let eval = a.live.evaluation(now).map_err(Problem::internal)?;
+    let view = a.live.view();
+    let mut obligations = BTreeMap::new();
+    let mut findings_sla = BTreeMap::new();
+    for o in &eval.obligations {
+        *obligations.entry(status_name(o.status)).or_insert(0) += 1;
+        if o.id.starts_with("finding:") {
+            *findings_sla.entry(status_name(o.status)).or_insert(0) += 1;
+        }
+    }
+    let brief = |s: Status| -> Vec<ObligationBrief> {
+        eval.obligations
+            .iter()
+            .filter(|o| o.status == s)
+            .take(20)
+            .map(|o| ObligationBrief {
+                id: o.id.clone(),
+                title: o.title.clone(),
+                due: o.due.to_string(),
+            })
+            .collect()
+    };
+    let mut claims = BTreeMap::new();
+    for c in &eval.claims {
+        let k = match c.state {
+            ClaimState::Backed => "backed",
+            ClaimState::Unbacked => "unbacked",
+            ClaimState::Unsupported => "unsupported",
+        };
+        *claims.entry(k.to_string()).or_insert(0) += 1;
+    }
+    let mut controls = BTreeMap::new();
+    for c in &eval.controls {
+        let k = match c.health {
+            Health::Healthy => "healthy",
+            Health::AtRisk => "at-risk",
+            Health::Failing => "failing",
+            Health::Untracked => "untracked",
+        };
+        *controls.entry(k.to_string()).or_insert(0) += 1;
+    }
+    Ok(Json(Summary {
+        at: eval.at.to_string(),
+        obligations,
+        overdue: brief(Status::Overdue),
+        due_soon: brief(Status::DueSoon),
+        claims,
+        unbacked_claims: eval
+            .claims
+            .iter()
+            .filter(|c| c.state == ClaimState::Unbacked)
+            .map(|c| c.id.clone())
+            .collect(),
+        controls,
+        findings_sla,
+        findings_total: view.findings.len(),
+        evidence_total: view
+            .events
+            .iter()
+            .filter(|(_, e)| matches!(e, covenant_engine::event::Event::EvidenceAdded { .. }))
+            .count() as i64,
+        ledger_size: view.size,
+    }))
+}

@@ -1,0 +1,291 @@
+//! A workspace as the server holds it in memory: its program, the events and findings
+//! read from its ledger, the ledger writer and its signing key, and a cached evaluation.
+//!
+//! Writes go through `record`: the entries and the state rows they record commit in one
+//! database transaction, then the same entries (same sequence numbers) are appended to
+//! the workspace's ledger files before the request is answered. If the process dies
+//! between the two, `open` appends what the database holds beyond the ledger's size, so
+//! the ledger always catches up with the committed state and never runs ahead of it.
+
+use crate::blobs::{Blobs, LocalBlobs};
+use covenant_engine::Evaluation;
+use covenant_engine::event::{Event, parse_events};
+use covenant_engine::finding::FindingClock;
+use covenant_ledger::{Layout, Ledger, NoteSigner};
+use covenant_model::Program;
+use covenant_store::{NewEntry, Projection, Store, Workspace};
+use covenant_vuln::FindingSet;
+use jiff::Timestamp;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+#[derive(Debug, thiserror::Error)]
+pub enum LiveError {
+    #[error("ledger: {0}")]
+    Ledger(#[from] covenant_ledger::Error),
+    #[error("store: {0}")]
+    Store(#[from] covenant_store::StoreError),
+    #[error("program: {0}")]
+    Program(String),
+    #[error("engine: {0}")]
+    Engine(#[from] covenant_engine::evaluate::EvalError),
+    #[error("entry is not canonical JSON: {0}")]
+    Canonical(String),
+    #[error("the ledger files are behind the database at entry {0}; the workspace is read-only until restart")]
+    Poisoned(u64),
+}
+
+/// What the engine and the API read, replaced as a whole on every change.
+pub struct View {
+    pub program: Arc<Program>,
+    pub events: Vec<(u64, Event)>,
+    /// Finding events (`finding.*`) in ledger order, for the fold.
+    pub finding_values: Vec<(u64, Value)>,
+    pub findings: Vec<FindingClock>,
+    pub finding_set: FindingSet,
+    /// Ledger entries committed.
+    pub size: u64,
+}
+
+pub struct Live {
+    pub workspace: Workspace,
+    pub dir: PathBuf,
+    pub view: std::sync::RwLock<Arc<View>>,
+    ledger: tokio::sync::Mutex<Ledger>,
+    signer: NoteSigner,
+    pub blobs: Box<dyn Blobs>,
+    cache: Mutex<Option<(u64, i64, Arc<Evaluation>)>>,
+    poisoned: std::sync::atomic::AtomicBool,
+}
+
+pub fn ledger_dir(data: &Path, slug: &str) -> PathBuf {
+    data.join("workspaces").join(slug).join("ledger")
+}
+
+/// The ledger's name: its checkpoints say which log they are for.
+pub fn origin(slug: &str) -> String {
+    format!("covenant/{slug}")
+}
+
+fn fold(program: Arc<Program>, events_values: &[(u64, Value)], size: u64) -> View {
+    let (events, _errors) = parse_events(events_values.iter().map(|(s, v)| (*s, v)));
+    let finding_values: Vec<(u64, Value)> = events_values
+        .iter()
+        .filter(|(_, v)| {
+            v.get("type")
+                .and_then(Value::as_str)
+                .is_some_and(|t| t.starts_with("finding."))
+        })
+        .cloned()
+        .collect();
+    View {
+        program,
+        events,
+        findings: covenant_vuln::clock::from_values(&finding_values),
+        finding_set: finding_set(&finding_values),
+        finding_values,
+        size,
+    }
+}
+
+pub fn finding_set(values: &[(u64, Value)]) -> FindingSet {
+    let mut set = FindingSet::default();
+    for (i, (_, v)) in values.iter().enumerate() {
+        if let Ok(Some(e)) = covenant_vuln::FindingEvent::from_json(v) {
+            let _ = covenant_vuln::event::apply(&mut set, i, &e);
+        }
+    }
+    set
+}
+
+impl Live {
+    /// Opens a workspace: its ledger (created with a signing key on first use), catching
+    /// the ledger files up with the database, and its events.
+    pub async fn open(
+        store: &Store,
+        workspace: Workspace,
+        data: &Path,
+        program: Program,
+    ) -> Result<Live, LiveError> {
+        let dir = ledger_dir(data, &workspace.slug);
+        let layout = Layout::new(&dir);
+        let mut ledger = Ledger::open_or_init(&dir, &origin(&workspace.slug))?;
+        if !layout.signer_key().exists() {
+            covenant_ledger::keys::keygen(&layout, &origin(&workspace.slug), false)?;
+        }
+        let signer = covenant_ledger::keys::load_signer(&layout)?;
+        let mut values = Vec::new();
+        let mut from = 0i64;
+        loop {
+            let rows = store.entries_from(&workspace.id, from, 10_000).await?;
+            let Some(last) = rows.last() else { break };
+            from = last.seq + 1;
+            for r in rows {
+                let seq = u64::try_from(r.seq).unwrap_or(0);
+                if seq >= ledger.size() {
+                    ledger.append_canonical(&[r.body.as_bytes()])?;
+                }
+                let v: Value = serde_json::from_str(&r.body)
+                    .map_err(|e| LiveError::Canonical(e.to_string()))?;
+                values.push((seq, v));
+            }
+        }
+        let size = ledger.size();
+        let view = fold(Arc::new(program), &values, size);
+        Ok(Live {
+            blobs: Box::new(LocalBlobs::new(layout.blobs())),
+            dir,
+            workspace,
+            view: std::sync::RwLock::new(Arc::new(view)),
+            ledger: tokio::sync::Mutex::new(ledger),
+            signer,
+            cache: Mutex::new(None),
+            poisoned: std::sync::atomic::AtomicBool::new(false),
+        })
+    }
+
+    pub fn view(&self) -> Arc<View> {
+        match self.view.read() {
+            Ok(v) => v.clone(),
+            Err(p) => p.into_inner().clone(),
+        }
+    }
+
+    fn replace_view(&self, v: View) {
+        match self.view.write() {
+            Ok(mut g) => *g = Arc::new(v),
+            Err(p) => *p.into_inner() = Arc::new(v),
+        }
+    }
+
+    pub fn healthy(&self) -> bool {
+        !self.poisoned.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Commits entries and their state rows, appends them to the ledger, and refreshes
+    /// the view. Returns the entries' sequence numbers.
+    pub async fn record(
+        &self,
+        store: &Store,
+        actor: &str,
+        now: Timestamp,
+        entries: Vec<Value>,
+        projections: Vec<Projection>,
+    ) -> Result<Vec<u64>, LiveError> {
+        let mut ledger = self.ledger.lock().await;
+        if !self.healthy() {
+            return Err(LiveError::Poisoned(ledger.size()));
+        }
+        let mut new = Vec::with_capacity(entries.len());
+        for e in &entries {
+            let bytes = covenant_ledger::canonical::to_canonical(e)
+                .map_err(|err| LiveError::Canonical(err.to_string()))?;
+            let body = String::from_utf8(bytes).map_err(|err| LiveError::Canonical(err.to_string()))?;
+            new.push(NewEntry {
+                entry_type: e.get("type").and_then(Value::as_str).unwrap_or("").to_string(),
+                actor: actor.to_string(),
+                at: now.as_millisecond(),
+                body,
+            });
+        }
+        let seqs = store.commit(&self.workspace.id, &new, &projections).await?;
+        let bodies: Vec<&[u8]> = new.iter().map(|n| n.body.as_bytes()).collect();
+        let appended = ledger.append_canonical(&bodies);
+        let seqs: Vec<u64> = seqs.into_iter().map(|s| u64::try_from(s).unwrap_or(0)).collect();
+        match appended {
+            Ok(got) if got == seqs => {}
+            Ok(_) | Err(_) => {
+                // The database committed; the files did not follow. Refuse further writes
+                // until a restart re-appends from the database (see the module comment).
+                self.poisoned.store(true, std::sync::atomic::Ordering::SeqCst);
+                return Err(LiveError::Poisoned(seqs.first().copied().unwrap_or(0)));
+            }
+        }
+        let old = self.view();
+        let mut values: Vec<(u64, Value)> = old.finding_values.clone();
+        let mut events = old.events.clone();
+        let mut finding_changed = false;
+        for (seq, e) in seqs.iter().zip(entries) {
+            if e.get("type").and_then(Value::as_str).is_some_and(|t| t.starts_with("finding.")) {
+                values.push((*seq, e));
+                finding_changed = true;
+            } else {
+                let (parsed, _) = parse_events([(*seq, &e)]);
+                events.extend(parsed);
+            }
+        }
+        let (findings, set) = if finding_changed {
+            (covenant_vuln::clock::from_values(&values), finding_set(&values))
+        } else {
+            (old.findings.clone(), old.finding_set.clone())
+        };
+        self.replace_view(View {
+            program: old.program.clone(),
+            events,
+            finding_values: values,
+            findings,
+            finding_set: set,
+            size: ledger.size(),
+        });
+        Ok(seqs)
+    }
+
+    pub fn replace_program(&self, program: Program) {
+        let old = self.view();
+        self.replace_view(View {
+            program: Arc::new(program),
+            events: old.events.clone(),
+            finding_values: old.finding_values.clone(),
+            findings: old.findings.clone(),
+            finding_set: old.finding_set.clone(),
+            size: old.size,
+        });
+        if let Ok(mut c) = self.cache.lock() {
+            *c = None;
+        }
+    }
+
+    /// The evaluation at `now`, computed at most once per minute and ledger size: the
+    /// dashboard is read far more often than anything changes.
+    pub fn evaluation(&self, now: Timestamp) -> Result<Arc<Evaluation>, LiveError> {
+        let view = self.view();
+        let minute = now.as_second().div_euclid(60);
+        if let Ok(c) = self.cache.lock() {
+            if let Some((size, m, eval)) = c.as_ref() {
+                if *size == view.size && *m == minute {
+                    return Ok(eval.clone());
+                }
+            }
+        }
+        let at = Timestamp::from_second(minute * 60).unwrap_or(now);
+        let eval = Arc::new(covenant_engine::evaluate(
+            &view.program,
+            &view.events,
+            &view.findings,
+            at,
+        )?);
+        if let Ok(mut c) = self.cache.lock() {
+            *c = Some((view.size, minute, eval.clone()));
+        }
+        Ok(eval)
+    }
+
+    /// Signs a checkpoint of the ledger as it stands.
+    pub async fn checkpoint(&self, now: Timestamp) -> Result<covenant_ledger::SignedCheckpoint, LiveError> {
+        let mut ledger = self.ledger.lock().await;
+        let t = std::time::UNIX_EPOCH
+            + std::time::Duration::from_secs(u64::try_from(now.as_second()).unwrap_or(0));
+        Ok(ledger.checkpoint(&self.signer, t)?)
+    }
+
+    /// Runs `f` with the ledger (for proofs and exports), holding the writer lock.
+    pub async fn with_ledger<T>(&self, f: impl FnOnce(&Ledger) -> T) -> T {
+        let ledger = self.ledger.lock().await;
+        f(&ledger)
+    }
+
+    pub fn verifier_key(&self) -> String {
+        self.signer.verifier().to_key_string()
+    }
+}

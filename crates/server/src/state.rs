@@ -1,0 +1,78 @@
+//! What every handler shares: the store, the clock, the live workspaces and settings.
+
+use crate::clock::Clock;
+use crate::live::Live;
+use crate::metrics::Metrics;
+use crate::problem::Problem;
+use covenant_store::Store;
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, RwLock};
+
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// Directory for ledgers, blobs and imported programs.
+    pub data: PathBuf,
+    /// Directories under which programs may be imported by path; none disables it.
+    pub import_root: Option<PathBuf>,
+    /// True when clients reach the server over HTTPS (built-in TLS or a proxy): adds HSTS.
+    pub https: bool,
+    pub session_idle_ms: i64,
+    pub session_absolute_ms: i64,
+    /// Largest request body accepted, in bytes (evidence uploads included).
+    pub max_body: usize,
+}
+
+impl Settings {
+    pub fn new(data: PathBuf) -> Settings {
+        Settings {
+            data,
+            import_root: None,
+            https: false,
+            session_idle_ms: 30 * 60 * 1000,
+            session_absolute_ms: 12 * 60 * 60 * 1000,
+            max_body: 32 * 1024 * 1024,
+        }
+    }
+}
+
+pub struct AppState {
+    pub store: Store,
+    pub clock: Clock,
+    pub settings: Settings,
+    pub live: RwLock<HashMap<String, Arc<Live>>>,
+    pub metrics: Metrics,
+    pub oidc: Option<crate::oidc::OidcClient>,
+}
+
+pub type Shared = Arc<AppState>;
+
+impl AppState {
+    pub fn live(&self, slug: &str) -> Option<Arc<Live>> {
+        match self.live.read() {
+            Ok(m) => m.get(slug).cloned(),
+            Err(p) => p.into_inner().get(slug).cloned(),
+        }
+    }
+
+    pub fn insert_live(&self, live: Live) -> Arc<Live> {
+        let live = Arc::new(live);
+        let slug = live.workspace.slug.clone();
+        match self.live.write() {
+            Ok(mut m) => m.insert(slug, live.clone()),
+            Err(p) => p.into_inner().insert(slug, live.clone()),
+        };
+        live
+    }
+
+    pub fn all_live(&self) -> Vec<Arc<Live>> {
+        match self.live.read() {
+            Ok(m) => m.values().cloned().collect(),
+            Err(p) => p.into_inner().values().cloned().collect(),
+        }
+    }
+
+    pub fn new_id(&self) -> Result<String, Problem> {
+        crate::auth::secret::id().map_err(Problem::internal)
+    }
+}

@@ -1,0 +1,63 @@
+//! Creating and opening live workspaces from their programs.
+
+use crate::live::Live;
+use crate::problem::Problem;
+use crate::state::Shared;
+use covenant_model::{Program, Severity, Sources};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Loads and checks a program; errors are answered with their diagnostics.
+pub fn load_program(dir: &Path) -> Result<(Program, usize), Problem> {
+    let sources = Sources::read_dir(dir).map_err(|e| Problem::bad_request(format!("cannot read the program: {e}")))?;
+    let (program, diags) = covenant_model::check(&sources);
+    let errors: Vec<String> = diags
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .map(|d| format!("{}: {}", d.file.display(), d.message))
+        .collect();
+    if !errors.is_empty() {
+        return Err(Problem::new(axum::http::StatusCode::UNPROCESSABLE_ENTITY, "invalid-program", "The program has errors")
+            .detail(errors.join("\n")));
+    }
+    let warnings = diags.len();
+    Ok((program, warnings))
+}
+
+/// A path under the import root, refusing anything that escapes it.
+pub fn resolve_import(root: &Path, rel: &str) -> Result<PathBuf, Problem> {
+    let root = root.canonicalize().map_err(|_| Problem::bad_request("the import root does not exist"))?;
+    let dir = root.join(rel).canonicalize().map_err(|_| Problem::bad_request("no such program directory"))?;
+    if !dir.starts_with(&root) || !dir.is_dir() {
+        return Err(Problem::bad_request("the program must be a directory under the import root"));
+    }
+    Ok(dir)
+}
+
+pub async fn create(state: &Shared, slug: &str, name: &str, dir: &Path) -> Result<Arc<Live>, Problem> {
+    let (program, _) = load_program(dir)?;
+    let id = state.new_id()?;
+    let ws = state
+        .store
+        .create_workspace(&id, slug, name, &dir.display().to_string(), state.clock.now_ms())
+        .await?;
+    let live = Live::open(&state.store, ws, &state.settings.data, program).await.map_err(Problem::internal)?;
+    Ok(state.insert_live(live))
+}
+
+/// Opens every workspace in the store. One whose program no longer loads is skipped with
+/// an error in the log, so one broken program does not take down the others.
+pub async fn open_all(state: &Shared) -> anyhow::Result<()> {
+    for ws in state.store.workspaces().await? {
+        let program = match load_program(Path::new(&ws.program_source)) {
+            Ok((p, _)) => p,
+            Err(p) => {
+                tracing::error!(workspace = %ws.slug, problem = ?p.detail, "program does not load; workspace not served");
+                continue;
+            }
+        };
+        let live = Live::open(&state.store, ws, &state.settings.data, program).await?;
+        state.insert_live(live);
+    }
+    Ok(())
+}
