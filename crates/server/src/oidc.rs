@@ -29,10 +29,10 @@ use openidconnect::core::{
 };
 use openidconnect::{
     AccessTokenHash, AsyncHttpClient, AuthType, AuthorizationCode, ClaimsVerificationError,
-    ClientId, ClientSecret, CsrfToken, EndpointMaybeSet, EndpointNotSet, EndpointSet,
-    HttpRequest, HttpResponse, IssuerUrl, JsonWebKeySet, Nonce, OAuth2TokenResponse,
-    PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, RequestTokenError, Scope,
-    SignatureVerificationError, TokenResponse,
+    ClientId, ClientSecret, CsrfToken, EndpointMaybeSet, EndpointNotSet, EndpointSet, HttpRequest,
+    HttpResponse, IssuerUrl, JsonWebKeySet, Nonce, OAuth2TokenResponse, PkceCodeChallenge,
+    PkceCodeVerifier, RedirectUrl, RequestTokenError, Scope, SignatureVerificationError,
+    TokenResponse,
 };
 use serde::{Deserialize, Serialize};
 
@@ -307,7 +307,10 @@ impl OidcClient {
                 // an address it did not say it checked.
                 email_verified: claims.email().is_some()
                     && claims.email_verified().unwrap_or(false),
-                name: claims.name().and_then(|n| n.get(None)).map(|n| n.to_string()),
+                name: claims
+                    .name()
+                    .and_then(|n| n.get(None))
+                    .map(|n| n.to_string()),
             })
         };
 
@@ -381,7 +384,9 @@ impl OidcClient {
         }
         let jwks = JsonWebKeySet::fetch_async(self.inner.metadata.jwks_uri(), &self.inner.http)
             .await
-            .map_err(|e| OidcError::IdToken(format!("refetching signing keys: {}", describe(&e))))?;
+            .map_err(|e| {
+                OidcError::IdToken(format!("refetching signing keys: {}", describe(&e)))
+            })?;
         let metadata = self.inner.metadata.clone().set_jwks(jwks);
         let client = Arc::new(build_client(&self.inner.cfg, &metadata)?);
         *self
@@ -408,7 +413,10 @@ fn build_client(
     metadata: &CoreProviderMetadata,
 ) -> Result<DiscoveredClient, OidcError> {
     let token_url = metadata.token_endpoint().cloned().ok_or_else(|| {
-        OidcError::Discovery(format!("{}: the provider advertises no token endpoint", cfg.issuer))
+        OidcError::Discovery(format!(
+            "{}: the provider advertises no token endpoint",
+            cfg.issuer
+        ))
     })?;
     let redirect = RedirectUrl::new(cfg.redirect_url.clone())
         .map_err(|e| OidcError::Config(format!("redirect_url {:?}: {e}", cfg.redirect_url)))?;

@@ -26,7 +26,9 @@ impl Drop for Provider {
 }
 
 fn provider_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests").join("oidc")
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests")
+        .join("oidc")
 }
 
 fn required() -> bool {
@@ -42,7 +44,9 @@ pub fn start(redirect_uri: &str) -> Option<Provider> {
     if !dir.join("node_modules").join("oidc-provider").is_dir() {
         let how = format!("(cd {} && npm ci --no-audit --no-fund)", dir.display());
         if required() {
-            panic!("COVENANT_REQUIRE_OIDC is set but the test OpenID provider is not installed: run {how}");
+            panic!(
+                "COVENANT_REQUIRE_OIDC is set but the test OpenID provider is not installed: run {how}"
+            );
         }
         println!("skipping: the test OpenID provider is not installed; run {how}");
         return None;
@@ -82,7 +86,10 @@ pub fn start(redirect_uri: &str) -> Option<Provider> {
         }
     });
 
-    let mut provider = Provider { issuer: String::new(), child };
+    let mut provider = Provider {
+        issuer: String::new(),
+        child,
+    };
     let deadline = std::time::Instant::now() + STARTUP_TIMEOUT;
     loop {
         let left = deadline.saturating_duration_since(std::time::Instant::now());
@@ -95,11 +102,16 @@ pub fn start(redirect_uri: &str) -> Option<Provider> {
             }
             Err(e) => {
                 let status = provider.child.try_wait().ok().flatten();
-                panic!("the test OpenID provider did not become ready ({e:?}, exit status {status:?}); its stderr is above");
+                panic!(
+                    "the test OpenID provider did not become ready ({e:?}, exit status {status:?}); its stderr is above"
+                );
             }
         }
     }
-    assert!(!provider.issuer.is_empty(), "the provider printed `ready` but no issuer");
+    assert!(
+        !provider.issuer.is_empty(),
+        "the provider printed `ready` but no issuer"
+    );
     Some(provider)
 }
 
@@ -117,7 +129,11 @@ pub async fn login_at_provider(authorize_url: &str, account: &str) -> String {
     let start = reqwest::Url::parse(authorize_url).expect("authorize URL parses");
     let provider_origin = start.origin();
 
-    let mut response = http.get(start.clone()).send().await.expect("GET authorize URL");
+    let mut response = http
+        .get(start.clone())
+        .send()
+        .await
+        .expect("GET authorize URL");
     let mut url = start;
     for _ in 0..20 {
         let status = response.status();
@@ -131,11 +147,16 @@ pub async fn login_at_provider(authorize_url: &str, account: &str) -> String {
             if next.origin() != provider_origin {
                 return next.into();
             }
-            response = http.get(next.clone()).send().await.expect("following redirect");
+            response = http
+                .get(next.clone())
+                .send()
+                .await
+                .expect("following redirect");
             url = next;
         } else if status.is_success() && url.path().starts_with("/interaction/") {
-            let login = reqwest::Url::parse(&format!("{}/login", url.as_str().trim_end_matches('/')))
-                .expect("login URL");
+            let login =
+                reqwest::Url::parse(&format!("{}/login", url.as_str().trim_end_matches('/')))
+                    .expect("login URL");
             response = http
                 .post(login.clone())
                 .form(&[("account", account)])
