@@ -56,6 +56,8 @@ enum Command {
     Framework(cmd::framework::Args),
     /// OSCAL: resolve profiles, export the program, validate OSCAL files.
     Oscal(cmd::oscal::Args),
+    /// The multi-tenant server and REST API (SQLite by default, or PostgreSQL).
+    Serve(cmd::serve::Args),
 }
 
 fn main() -> ExitCode {
@@ -88,6 +90,7 @@ fn main() -> ExitCode {
         Command::Coverage(a) => cmd::coverage::run(a),
         Command::Framework(a) => cmd::framework::run(a),
         Command::Oscal(a) => cmd::oscal::run(a),
+        Command::Serve(a) => cmd::serve::run(a),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -19,38 +19,98 @@ pub fn router(state: Shared) -> Router {
         .route("/api/v1/auth/me", get(api::auth::me))
         .route("/api/v1/auth/oidc/login", get(api::auth::oidc_login))
         .route("/api/v1/auth/oidc/callback", get(api::auth::oidc_callback))
-        .route("/api/v1/workspaces", get(api::workspaces::list).post(api::workspaces::create))
+        .route(
+            "/api/v1/workspaces",
+            get(api::workspaces::list).post(api::workspaces::create),
+        )
         .route(ws, get(api::workspaces::get))
         .route(&format!("{ws}/summary"), get(api::workspaces::summary))
-        .route(&format!("{ws}/members"), get(api::members::list).put(api::members::set))
-        .route(&format!("{ws}/members/{{account}}"), delete(api::members::remove))
-        .route(&format!("{ws}/tokens"), get(api::tokens::list).post(api::tokens::create))
-        .route(&format!("{ws}/tokens/{{token}}"), delete(api::tokens::revoke))
+        .route(
+            &format!("{ws}/members"),
+            get(api::members::list).put(api::members::set),
+        )
+        .route(
+            &format!("{ws}/members/{{account}}"),
+            delete(api::members::remove),
+        )
+        .route(
+            &format!("{ws}/tokens"),
+            get(api::tokens::list).post(api::tokens::create),
+        )
+        .route(
+            &format!("{ws}/tokens/{{token}}"),
+            delete(api::tokens::revoke),
+        )
         .route(&format!("{ws}/program"), get(api::program::info))
         .route(&format!("{ws}/program/reload"), post(api::program::reload))
         .route(&format!("{ws}/controls"), get(api::program::controls))
-        .route(&format!("{ws}/controls/{{control}}"), get(api::program::control))
+        .route(
+            &format!("{ws}/controls/{{control}}"),
+            get(api::program::control),
+        )
         .route(&format!("{ws}/commitments"), get(api::program::commitments))
         .route(&format!("{ws}/documents"), get(api::program::documents))
-        .route(&format!("{ws}/documents/{{path}}"), get(api::program::document))
+        .route(
+            &format!("{ws}/documents/{{path}}"),
+            get(api::program::document),
+        )
         .route(&format!("{ws}/obligations"), get(api::obligations::list))
-        .route(&format!("{ws}/obligations/{{obligation}}"), get(api::obligations::get))
-        .route(&format!("{ws}/evidence"), get(api::evidence::list).post(api::evidence::upload))
+        .route(
+            &format!("{ws}/obligations/{{obligation}}"),
+            get(api::obligations::get),
+        )
+        .route(
+            &format!("{ws}/evidence"),
+            get(api::evidence::list).post(api::evidence::upload),
+        )
         .route(&format!("{ws}/evidence/{{seq}}"), get(api::evidence::get))
-        .route(&format!("{ws}/evidence/{{seq}}/download"), get(api::evidence::download))
+        .route(
+            &format!("{ws}/evidence/{{seq}}/download"),
+            get(api::evidence::download),
+        )
         .route(&format!("{ws}/findings"), get(api::findings::list))
-        .route(&format!("{ws}/findings/import"), post(api::findings::import))
-        .route(&format!("{ws}/findings/{{finding}}"), get(api::findings::get))
-        .route(&format!("{ws}/findings/{{finding}}/triage"), post(api::findings::triage))
-        .route(&format!("{ws}/incidents"), get(api::records::incidents).post(api::records::open_incident))
-        .route(&format!("{ws}/incidents/{{incident}}"), post(api::records::incident_step))
-        .route(&format!("{ws}/releases"), get(api::records::releases).post(api::records::release))
-        .route(&format!("{ws}/waivers"), get(api::records::waivers).post(api::records::waive))
+        .route(
+            &format!("{ws}/findings/import"),
+            post(api::findings::import),
+        )
+        .route(
+            &format!("{ws}/findings/{{finding}}"),
+            get(api::findings::get),
+        )
+        .route(
+            &format!("{ws}/findings/{{finding}}/triage"),
+            post(api::findings::triage),
+        )
+        .route(
+            &format!("{ws}/incidents"),
+            get(api::records::incidents).post(api::records::open_incident),
+        )
+        .route(
+            &format!("{ws}/incidents/{{incident}}"),
+            post(api::records::incident_step),
+        )
+        .route(
+            &format!("{ws}/releases"),
+            get(api::records::releases).post(api::records::release),
+        )
+        .route(
+            &format!("{ws}/waivers"),
+            get(api::records::waivers).post(api::records::waive),
+        )
         .route(&format!("{ws}/ledger"), get(api::ledger::info))
-        .route(&format!("{ws}/ledger/checkpoints"), post(api::ledger::checkpoint))
+        .route(
+            &format!("{ws}/ledger/checkpoints"),
+            post(api::ledger::checkpoint),
+        )
         .route(&format!("{ws}/ledger/entries"), get(api::ledger::entries))
-        .route(&format!("{ws}/ledger/proofs/{{seq}}"), get(api::ledger::proof))
-        .route(&format!("{ws}/ledger/consistency"), get(api::ledger::consistency))
+        .route(
+            &format!("{ws}/ledger/proofs/{{seq}}"),
+            get(api::ledger::proof),
+        )
+        .route(
+            &format!("{ws}/ledger/consistency"),
+            get(api::ledger::consistency),
+        )
         .route(&format!("{ws}/ledger/export"), get(api::ledger::export));
     api.route("/api/openapi.json", get(openapi))
         .route("/healthz", get(|| async { "ok" }))
@@ -58,10 +118,20 @@ pub fn router(state: Shared) -> Router {
         .route("/metrics", get(metrics))
         .fallback(|| async { crate::problem::Problem::not_found() })
         .method_not_allowed_fallback(|| async {
-            crate::problem::Problem::new(StatusCode::METHOD_NOT_ALLOWED, "method-not-allowed", "Method not allowed")
+            crate::problem::Problem::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method-not-allowed",
+                "Method not allowed",
+            )
         })
-        .layer(axum::middleware::from_fn_with_state(state.clone(), crate::middleware::observe))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), crate::middleware::security_headers))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::middleware::observe,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::middleware::security_headers,
+        ))
         .layer(DefaultBodyLimit::max(state.settings.max_body))
         .layer(tower_http::catch_panic::CatchPanicLayer::new())
         .with_state(state)
@@ -69,7 +139,10 @@ pub fn router(state: Shared) -> Router {
 
 async fn openapi() -> Response {
     let mut res = crate::openapi::json().into_response();
-    res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    res.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
     res
 }
 
@@ -79,7 +152,11 @@ async fn ready(State(state): State<Shared>) -> Response {
         return (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response();
     }
     if state.all_live().iter().any(|l| !l.healthy()) {
-        return (StatusCode::SERVICE_UNAVAILABLE, "a ledger is behind the database").into_response();
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "a ledger is behind the database",
+        )
+            .into_response();
     }
     "ready".into_response()
 }

@@ -21,9 +21,8 @@ impl Clock {
     pub fn now(&self) -> Timestamp {
         match self {
             Clock::System => Timestamp::now(),
-            Clock::Manual(ms) => {
-                Timestamp::from_millisecond(ms.load(Ordering::SeqCst)).unwrap_or(Timestamp::UNIX_EPOCH)
-            }
+            Clock::Manual(ms) => Timestamp::from_millisecond(ms.load(Ordering::SeqCst))
+                .unwrap_or(Timestamp::UNIX_EPOCH),
         }
     }
 
@@ -34,10 +33,7 @@ impl Clock {
     /// Moves a manual clock; a system clock cannot be moved.
     pub fn advance(&self, by: jiff::SignedDuration) {
         if let Clock::Manual(ms) = self {
-            ms.fetch_add(
-                i64::try_from(by.as_millis()).unwrap_or(0),
-                Ordering::SeqCst,
-            );
+            ms.fetch_add(i64::try_from(by.as_millis()).unwrap_or(0), Ordering::SeqCst);
         }
     }
 }

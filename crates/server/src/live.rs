@@ -32,7 +32,9 @@ pub enum LiveError {
     Engine(#[from] covenant_engine::evaluate::EvalError),
     #[error("entry is not canonical JSON: {0}")]
     Canonical(String),
-    #[error("the ledger files are behind the database at entry {0}; the workspace is read-only until restart")]
+    #[error(
+        "the ledger files are behind the database at entry {0}; the workspace is read-only until restart"
+    )]
     Poisoned(u64),
 }
 
@@ -181,9 +183,14 @@ impl Live {
         for e in &entries {
             let bytes = covenant_ledger::canonical::to_canonical(e)
                 .map_err(|err| LiveError::Canonical(err.to_string()))?;
-            let body = String::from_utf8(bytes).map_err(|err| LiveError::Canonical(err.to_string()))?;
+            let body =
+                String::from_utf8(bytes).map_err(|err| LiveError::Canonical(err.to_string()))?;
             new.push(NewEntry {
-                entry_type: e.get("type").and_then(Value::as_str).unwrap_or("").to_string(),
+                entry_type: e
+                    .get("type")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_string(),
                 actor: actor.to_string(),
                 at: now.as_millisecond(),
                 body,
@@ -192,13 +199,17 @@ impl Live {
         let seqs = store.commit(&self.workspace.id, &new, &projections).await?;
         let bodies: Vec<&[u8]> = new.iter().map(|n| n.body.as_bytes()).collect();
         let appended = ledger.append_canonical(&bodies);
-        let seqs: Vec<u64> = seqs.into_iter().map(|s| u64::try_from(s).unwrap_or(0)).collect();
+        let seqs: Vec<u64> = seqs
+            .into_iter()
+            .map(|s| u64::try_from(s).unwrap_or(0))
+            .collect();
         match appended {
             Ok(got) if got == seqs => {}
             Ok(_) | Err(_) => {
                 // The database committed; the files did not follow. Refuse further writes
                 // until a restart re-appends from the database (see the module comment).
-                self.poisoned.store(true, std::sync::atomic::Ordering::SeqCst);
+                self.poisoned
+                    .store(true, std::sync::atomic::Ordering::SeqCst);
                 return Err(LiveError::Poisoned(seqs.first().copied().unwrap_or(0)));
             }
         }
@@ -207,7 +218,10 @@ impl Live {
         let mut events = old.events.clone();
         let mut finding_changed = false;
         for (seq, e) in seqs.iter().zip(entries) {
-            if e.get("type").and_then(Value::as_str).is_some_and(|t| t.starts_with("finding.")) {
+            if e.get("type")
+                .and_then(Value::as_str)
+                .is_some_and(|t| t.starts_with("finding."))
+            {
                 values.push((*seq, e));
                 finding_changed = true;
             } else {
@@ -216,7 +230,10 @@ impl Live {
             }
         }
         let (findings, set) = if finding_changed {
-            (covenant_vuln::clock::from_values(&values), finding_set(&values))
+            (
+                covenant_vuln::clock::from_values(&values),
+                finding_set(&values),
+            )
         } else {
             (old.findings.clone(), old.finding_set.clone())
         };
@@ -251,12 +268,12 @@ impl Live {
     pub fn evaluation(&self, now: Timestamp) -> Result<Arc<Evaluation>, LiveError> {
         let view = self.view();
         let minute = now.as_second().div_euclid(60);
-        if let Ok(c) = self.cache.lock() {
-            if let Some((size, m, eval)) = c.as_ref() {
-                if *size == view.size && *m == minute {
-                    return Ok(eval.clone());
-                }
-            }
+        if let Ok(c) = self.cache.lock()
+            && let Some((size, m, eval)) = c.as_ref()
+            && *size == view.size
+            && *m == minute
+        {
+            return Ok(eval.clone());
         }
         let at = Timestamp::from_second(minute * 60).unwrap_or(now);
         let eval = Arc::new(covenant_engine::evaluate(
@@ -272,7 +289,10 @@ impl Live {
     }
 
     /// Signs a checkpoint of the ledger as it stands.
-    pub async fn checkpoint(&self, now: Timestamp) -> Result<covenant_ledger::SignedCheckpoint, LiveError> {
+    pub async fn checkpoint(
+        &self,
+        now: Timestamp,
+    ) -> Result<covenant_ledger::SignedCheckpoint, LiveError> {
         let mut ledger = self.ledger.lock().await;
         let t = std::time::UNIX_EPOCH
             + std::time::Duration::from_secs(u64::try_from(now.as_second()).unwrap_or(0));

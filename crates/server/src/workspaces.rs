@@ -9,7 +9,8 @@ use std::sync::Arc;
 
 /// Loads and checks a program; errors are answered with their diagnostics.
 pub fn load_program(dir: &Path) -> Result<(Program, usize), Problem> {
-    let sources = Sources::read_dir(dir).map_err(|e| Problem::bad_request(format!("cannot read the program: {e}")))?;
+    let sources = Sources::read_dir(dir)
+        .map_err(|e| Problem::bad_request(format!("cannot read the program: {e}")))?;
     let (program, diags) = covenant_model::check(&sources);
     let errors: Vec<String> = diags
         .iter()
@@ -17,8 +18,12 @@ pub fn load_program(dir: &Path) -> Result<(Program, usize), Problem> {
         .map(|d| format!("{}: {}", d.file.display(), d.message))
         .collect();
     if !errors.is_empty() {
-        return Err(Problem::new(axum::http::StatusCode::UNPROCESSABLE_ENTITY, "invalid-program", "The program has errors")
-            .detail(errors.join("\n")));
+        return Err(Problem::new(
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid-program",
+            "The program has errors",
+        )
+        .detail(errors.join("\n")));
     }
     let warnings = diags.len();
     Ok((program, warnings))
@@ -26,22 +31,42 @@ pub fn load_program(dir: &Path) -> Result<(Program, usize), Problem> {
 
 /// A path under the import root, refusing anything that escapes it.
 pub fn resolve_import(root: &Path, rel: &str) -> Result<PathBuf, Problem> {
-    let root = root.canonicalize().map_err(|_| Problem::bad_request("the import root does not exist"))?;
-    let dir = root.join(rel).canonicalize().map_err(|_| Problem::bad_request("no such program directory"))?;
+    let root = root
+        .canonicalize()
+        .map_err(|_| Problem::bad_request("the import root does not exist"))?;
+    let dir = root
+        .join(rel)
+        .canonicalize()
+        .map_err(|_| Problem::bad_request("no such program directory"))?;
     if !dir.starts_with(&root) || !dir.is_dir() {
-        return Err(Problem::bad_request("the program must be a directory under the import root"));
+        return Err(Problem::bad_request(
+            "the program must be a directory under the import root",
+        ));
     }
     Ok(dir)
 }
 
-pub async fn create(state: &Shared, slug: &str, name: &str, dir: &Path) -> Result<Arc<Live>, Problem> {
+pub async fn create(
+    state: &Shared,
+    slug: &str,
+    name: &str,
+    dir: &Path,
+) -> Result<Arc<Live>, Problem> {
     let (program, _) = load_program(dir)?;
     let id = state.new_id()?;
     let ws = state
         .store
-        .create_workspace(&id, slug, name, &dir.display().to_string(), state.clock.now_ms())
+        .create_workspace(
+            &id,
+            slug,
+            name,
+            &dir.display().to_string(),
+            state.clock.now_ms(),
+        )
         .await?;
-    let live = Live::open(&state.store, ws, &state.settings.data, program).await.map_err(Problem::internal)?;
+    let live = Live::open(&state.store, ws, &state.settings.data, program)
+        .await
+        .map_err(Problem::internal)?;
     Ok(state.insert_live(live))
 }
 

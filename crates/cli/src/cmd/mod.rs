@@ -13,5 +13,6 @@ pub mod oscal;
 pub mod publish;
 pub mod record;
 pub mod schema;
+pub mod serve;
 pub mod status;
 pub mod vuln;

@@ -121,7 +121,10 @@ pub async fn login(
     let since = now - throttle::WINDOW_MS;
     let keys = [
         (throttle::account_key(&email), throttle::ACCOUNT_LIMIT),
-        (throttle::address_key(&addr.ip().to_string()), throttle::ADDRESS_LIMIT),
+        (
+            throttle::address_key(&addr.ip().to_string()),
+            throttle::ADDRESS_LIMIT,
+        ),
     ];
     for (key, limit) in &keys {
         let failures = state.store.login_failures(key, since).await?;
@@ -181,9 +184,7 @@ pub async fn totp_verify(
         .filter(|_| account.totp_enabled)
         .ok_or_else(|| Problem::bad_request("this account has no second factor"))?;
     let passed = match (&req.code, &req.recovery_code) {
-        (Some(code), _) => {
-            totp::check(secret_b32, code, u64::try_from(now / 1000).unwrap_or(0))
-        }
+        (Some(code), _) => totp::check(secret_b32, code, u64::try_from(now / 1000).unwrap_or(0)),
         (None, Some(rc)) => {
             let h = secret::hash(&secret::normalize_recovery_code(rc));
             state.store.use_recovery_code(&account.id, &h, now).await?
@@ -210,7 +211,8 @@ pub async fn logout(State(state): State<Shared>, actor: Actor) -> ApiResult<Resp
         state.store.delete_session(&s.id_hash).await?;
     }
     let mut res = StatusCode::NO_CONTENT.into_response();
-    res.headers_mut().insert(header::SET_COOKIE, session_cookie("", 0)?);
+    res.headers_mut()
+        .insert(header::SET_COOKIE, session_cookie("", 0)?);
     Ok(res)
 }
 
@@ -244,15 +246,23 @@ pub async fn me(State(state): State<Shared>, actor: Actor) -> ApiResult<Json<Me>
 /// when its role demands one (that is how such a user gets one).
 #[utoipa::path(post, path = "/api/v1/auth/totp/enroll", tag = "auth",
     responses((status = 200, description = "A new secret to confirm", body = TotpEnrollment), Errors))]
-pub async fn totp_enroll(State(state): State<Shared>, actor: Actor) -> ApiResult<Json<TotpEnrollment>> {
+pub async fn totp_enroll(
+    State(state): State<Shared>,
+    actor: Actor,
+) -> ApiResult<Json<TotpEnrollment>> {
     if !matches!(actor.via, Via::Session(_)) {
-        return Err(Problem::forbidden("second factors are managed in a browser session"));
+        return Err(Problem::forbidden(
+            "second factors are managed in a browser session",
+        ));
     }
     if actor.account.totp_enabled {
         return Err(Problem::conflict("a second factor is already enrolled"));
     }
     let s = totp::generate_secret();
-    state.store.set_totp(&actor.account.id, Some(&s), false).await?;
+    state
+        .store
+        .set_totp(&actor.account.id, Some(&s), false)
+        .await?;
     Ok(Json(TotpEnrollment {
         otpauth_url: totp::url(&s, &actor.account.email).map_err(Problem::internal)?,
         secret: s,
@@ -268,7 +278,9 @@ pub async fn totp_confirm(
 ) -> ApiResult<Json<RecoveryCodes>> {
     let Json(req) = body?;
     let Via::Session(session) = &actor.via else {
-        return Err(Problem::forbidden("second factors are managed in a browser session"));
+        return Err(Problem::forbidden(
+            "second factors are managed in a browser session",
+        ));
     };
     let secret_b32 = actor
         .account
@@ -279,15 +291,23 @@ pub async fn totp_confirm(
     let now = state.clock.now_ms();
     let code = req.code.as_deref().unwrap_or("");
     if !totp::check(secret_b32, code, u64::try_from(now / 1000).unwrap_or(0)) {
-        return Err(Problem::bad_request("the code does not match; check the device's clock"));
+        return Err(Problem::bad_request(
+            "the code does not match; check the device's clock",
+        ));
     }
-    state.store.set_totp(&actor.account.id, Some(secret_b32), true).await?;
+    state
+        .store
+        .set_totp(&actor.account.id, Some(secret_b32), true)
+        .await?;
     let codes = secret::recovery_codes().map_err(Problem::internal)?;
     let hashes: Vec<String> = codes
         .iter()
         .map(|c| secret::hash(&secret::normalize_recovery_code(c)))
         .collect();
-    state.store.replace_recovery_codes(&actor.account.id, &hashes).await?;
+    state
+        .store
+        .replace_recovery_codes(&actor.account.id, &hashes)
+        .await?;
     state.store.complete_session_mfa(&session.id_hash).await?;
     Ok(Json(RecoveryCodes {
         recovery_codes: codes,
@@ -332,11 +352,16 @@ pub async fn oidc_callback(
     if state.clock.now_ms() - created > 10 * 60 * 1000 {
         return Err(Problem::bad_request("the login took too long; start again"));
     }
-    let pending: crate::oidc::PendingLogin = serde_json::from_str(&json).map_err(Problem::internal)?;
-    let id = client
-        .finish(&pending, &code, &st)
-        .await
-        .map_err(|e| Problem::new(StatusCode::UNAUTHORIZED, "sso-failed", "Single sign-on failed").detail(e.to_string()))?;
+    let pending: crate::oidc::PendingLogin =
+        serde_json::from_str(&json).map_err(Problem::internal)?;
+    let id = client.finish(&pending, &code, &st).await.map_err(|e| {
+        Problem::new(
+            StatusCode::UNAUTHORIZED,
+            "sso-failed",
+            "Single sign-on failed",
+        )
+        .detail(e.to_string())
+    })?;
     let account = match state.store.account_by_oidc(&id.issuer, &id.subject).await? {
         Some(a) => a,
         None => {
@@ -344,10 +369,12 @@ pub async fn oidc_callback(
                 (Some(e), true) => state.store.account_by_email(&e.to_lowercase()).await?,
                 _ => None,
             };
-            let a = by_email.ok_or_else(|| {
-                Problem::forbidden("no account is invited for this identity")
-            })?;
-            state.store.link_oidc(&a.id, &id.issuer, &id.subject).await?;
+            let a = by_email
+                .ok_or_else(|| Problem::forbidden("no account is invited for this identity"))?;
+            state
+                .store
+                .link_oidc(&a.id, &id.issuer, &id.subject)
+                .await?;
             a
         }
     };

@@ -55,17 +55,36 @@ pub struct Filter {
 #[utoipa::path(get, path = "/api/v1/workspaces/{workspace}/evidence", tag = "evidence",
     params(("workspace" = String, Path, description = "Workspace slug"), Filter),
     responses((status = 200, description = "Evidence, newest first", body = Page<EvidenceInfo>), Errors))]
-pub async fn list(State(state): State<Shared>, actor: Actor, Path(ws): Path<String>, q: Result<Query<Filter>, axum::extract::rejection::QueryRejection>) -> ApiResult<Json<Page<EvidenceInfo>>> {
+pub async fn list(
+    State(state): State<Shared>,
+    actor: Actor,
+    Path(ws): Path<String>,
+    q: Result<Query<Filter>, axum::extract::rejection::QueryRejection>,
+) -> ApiResult<Json<Page<EvidenceInfo>>> {
     let Query(f) = q?;
     let a = access(&state, actor, &ws, Permission::ReadEvidence).await?;
-    let limit = crate::api::PageQuery { limit: f.limit, cursor: None }.limit()?;
+    let limit = crate::api::PageQuery {
+        limit: f.limit,
+        cursor: None,
+    }
+    .limit()?;
     let before = match f.cursor {
         None => None,
-        Some(c) => Some(c.parse::<i64>().map_err(|_| Problem::bad_request("cursor is not valid"))?),
+        Some(c) => Some(
+            c.parse::<i64>()
+                .map_err(|_| Problem::bad_request("cursor is not valid"))?,
+        ),
     };
     let rows = state
         .store
-        .evidence(&a.live.workspace.id, &EvidenceFilter { control: f.control, before, limit: limit + 1 })
+        .evidence(
+            &a.live.workspace.id,
+            &EvidenceFilter {
+                control: f.control,
+                before,
+                limit: limit + 1,
+            },
+        )
         .await?;
     Ok(Json(page(rows, limit, |r| r.seq.to_string(), info)))
 }
@@ -77,17 +96,32 @@ pub async fn list(State(state): State<Shared>, actor: Actor, Path(ws): Path<Stri
     params(("workspace" = String, Path, description = "Workspace slug")),
     request_body(content_type = "multipart/form-data", content = String, description = "fields `file`, `control`, `kind`, `effective`, `note`"),
     responses((status = 201, description = "Recorded", body = EvidenceInfo), Errors))]
-pub async fn upload(State(state): State<Shared>, actor: Actor, Path(ws): Path<String>, mut form: Multipart) -> ApiResult<(StatusCode, Json<EvidenceInfo>)> {
+pub async fn upload(
+    State(state): State<Shared>,
+    actor: Actor,
+    Path(ws): Path<String>,
+    mut form: Multipart,
+) -> ApiResult<(StatusCode, Json<EvidenceInfo>)> {
     let a = access(&state, actor, &ws, Permission::Record).await?;
     let (mut file, mut control, mut kind, mut effective, mut note) = (None, None, None, None, None);
-    while let Some(field) = form.next_field().await.map_err(|e| Problem::bad_request(e.body_text()))? {
+    while let Some(field) = form
+        .next_field()
+        .await
+        .map_err(|e| Problem::bad_request(e.body_text()))?
+    {
         let name = field.name().unwrap_or("").to_string();
         if name == "file" {
             let fname = field.file_name().unwrap_or("evidence").to_string();
-            let bytes = field.bytes().await.map_err(|e| Problem::bad_request(e.body_text()))?;
+            let bytes = field
+                .bytes()
+                .await
+                .map_err(|e| Problem::bad_request(e.body_text()))?;
             file = Some((fname, bytes));
         } else {
-            let text = field.text().await.map_err(|e| Problem::bad_request(e.body_text()))?;
+            let text = field
+                .text()
+                .await
+                .map_err(|e| Problem::bad_request(e.body_text()))?;
             match name.as_str() {
                 "control" => control = Some(text),
                 "kind" => kind = Some(text),
@@ -97,19 +131,26 @@ pub async fn upload(State(state): State<Shared>, actor: Actor, Path(ws): Path<St
             }
         }
     }
-    let (fname, bytes) = file.ok_or_else(|| Problem::bad_request("multipart field `file` is required"))?;
+    let (fname, bytes) =
+        file.ok_or_else(|| Problem::bad_request("multipart field `file` is required"))?;
     let control = control.ok_or_else(|| Problem::bad_request("field `control` is required"))?;
     let view = a.live.view();
     if !view.program.controls.iter().any(|c| c.value.id == control) {
-        return Err(Problem::bad_request(format!("no control `{control}` in this program")));
+        return Err(Problem::bad_request(format!(
+            "no control `{control}` in this program"
+        )));
     }
     let now = state.clock.now();
     let effective = match effective.filter(|e| !e.is_empty()) {
-        Some(e) => e.parse::<jiff::civil::Date>().map_err(|_| Problem::bad_request("effective must be a YYYY-MM-DD date"))?,
+        Some(e) => e
+            .parse::<jiff::civil::Date>()
+            .map_err(|_| Problem::bad_request("effective must be a YYYY-MM-DD date"))?,
         None => now.to_zoned(jiff::tz::TimeZone::UTC).date(),
     };
     let blob = a.live.blobs.put(&bytes).map_err(Problem::internal)?;
-    let recorded_at = jiff::Timestamp::from_second(now.as_second()).unwrap_or(now).to_string();
+    let recorded_at = jiff::Timestamp::from_second(now.as_second())
+        .unwrap_or(now)
+        .to_string();
     let entry = EvidenceAdded {
         control: control.clone(),
         blob: blob.id(),
@@ -121,7 +162,9 @@ pub async fn upload(State(state): State<Shared>, actor: Actor, Path(ws): Path<St
         effective: effective.to_string(),
         note: note.clone(),
     };
-    let value = entry.to_value().map_err(|e| Problem::bad_request(e.to_string()))?;
+    let value = entry
+        .to_value()
+        .map_err(|e| Problem::bad_request(e.to_string()))?;
     let row = EvidenceRow {
         seq: 0,
         control,
@@ -134,33 +177,80 @@ pub async fn upload(State(state): State<Shared>, actor: Actor, Path(ws): Path<St
         size: i64::try_from(bytes.len()).ok(),
         note,
     };
-    let seqs = a.live.record(&state.store, &a.actor.name(), now, vec![value], vec![Projection::Evidence(0, row)]).await.map_err(Problem::internal)?;
-    let seq = seqs.first().and_then(|s| i64::try_from(*s).ok()).unwrap_or(0);
-    let row = state.store.evidence_item(&a.live.workspace.id, seq).await?.ok_or_else(|| Problem::internal("evidence row missing after commit"))?;
+    let seqs = a
+        .live
+        .record(
+            &state.store,
+            &a.actor.name(),
+            now,
+            vec![value],
+            vec![Projection::Evidence(0, row)],
+        )
+        .await
+        .map_err(Problem::internal)?;
+    let seq = seqs
+        .first()
+        .and_then(|s| i64::try_from(*s).ok())
+        .unwrap_or(0);
+    let row = state
+        .store
+        .evidence_item(&a.live.workspace.id, seq)
+        .await?
+        .ok_or_else(|| Problem::internal("evidence row missing after commit"))?;
     Ok((StatusCode::CREATED, Json(info(row))))
 }
 
 #[utoipa::path(get, path = "/api/v1/workspaces/{workspace}/evidence/{seq}", tag = "evidence",
     params(("workspace" = String, Path, description = "Workspace slug"), ("seq" = i64, Path, description = "Ledger sequence number")),
     responses((status = 200, description = "One piece of evidence", body = EvidenceInfo), Errors))]
-pub async fn get(State(state): State<Shared>, actor: Actor, Path((ws, seq)): Path<(String, i64)>) -> ApiResult<Json<EvidenceInfo>> {
+pub async fn get(
+    State(state): State<Shared>,
+    actor: Actor,
+    Path((ws, seq)): Path<(String, i64)>,
+) -> ApiResult<Json<EvidenceInfo>> {
     let a = access(&state, actor, &ws, Permission::ReadEvidence).await?;
-    state.store.evidence_item(&a.live.workspace.id, seq).await?.map(|r| Json(info(r))).ok_or_else(Problem::not_found)
+    state
+        .store
+        .evidence_item(&a.live.workspace.id, seq)
+        .await?
+        .map(|r| Json(info(r)))
+        .ok_or_else(Problem::not_found)
 }
 
 #[utoipa::path(get, path = "/api/v1/workspaces/{workspace}/evidence/{seq}/download", tag = "evidence",
     params(("workspace" = String, Path, description = "Workspace slug"), ("seq" = i64, Path, description = "Ledger sequence number")),
     responses((status = 200, description = "The file", content_type = "application/octet-stream"), Errors))]
-pub async fn download(State(state): State<Shared>, actor: Actor, Path((ws, seq)): Path<(String, i64)>) -> ApiResult<Response> {
+pub async fn download(
+    State(state): State<Shared>,
+    actor: Actor,
+    Path((ws, seq)): Path<(String, i64)>,
+) -> ApiResult<Response> {
     let a = access(&state, actor, &ws, Permission::ReadEvidence).await?;
-    let row = state.store.evidence_item(&a.live.workspace.id, seq).await?.ok_or_else(Problem::not_found)?;
+    let row = state
+        .store
+        .evidence_item(&a.live.workspace.id, seq)
+        .await?
+        .ok_or_else(Problem::not_found)?;
     let blob = row.blob.as_deref().ok_or_else(Problem::not_found)?;
-    let bytes = a.live.blobs.get(blob).map_err(Problem::internal)?.ok_or_else(Problem::not_found)?;
+    let bytes = a
+        .live
+        .blobs
+        .get(blob)
+        .map_err(Problem::internal)?
+        .ok_or_else(Problem::not_found)?;
     let mut res = bytes.into_response();
     let h = res.headers_mut();
     // Served as an attachment of unknown type: an uploaded HTML file must never render.
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/octet-stream"));
-    let safe: String = row.filename.unwrap_or_else(|| "evidence".into()).chars().filter(|c| c.is_ascii_alphanumeric() || ".-_".contains(*c)).collect();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/octet-stream"),
+    );
+    let safe: String = row
+        .filename
+        .unwrap_or_else(|| "evidence".into())
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || ".-_".contains(*c))
+        .collect();
     if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{safe}\"")) {
         h.insert(header::CONTENT_DISPOSITION, v);
     }

@@ -74,10 +74,14 @@ fn info(r: FindingRow) -> FindingInfo {
 }
 
 /// Rows for every finding the planned events touch, as they will stand after them.
-pub fn projections(current: &FindingSet, planned: &[FindingEvent]) -> Result<Vec<Projection>, Problem> {
+pub fn projections(
+    current: &FindingSet,
+    planned: &[FindingEvent],
+) -> Result<Vec<Projection>, Problem> {
     let mut after = current.clone();
     for (i, e) in planned.iter().enumerate() {
-        covenant_vuln::event::apply(&mut after, i, e).map_err(|e| Problem::bad_request(e.to_string()))?;
+        covenant_vuln::event::apply(&mut after, i, e)
+            .map_err(|e| Problem::bad_request(e.to_string()))?;
     }
     let mut ids: Vec<&str> = planned.iter().map(FindingEvent::finding).collect();
     ids.sort_unstable();
@@ -91,13 +95,30 @@ pub fn projections(current: &FindingSet, planned: &[FindingEvent]) -> Result<Vec
 #[utoipa::path(get, path = "/api/v1/workspaces/{workspace}/findings", tag = "findings",
     params(("workspace" = String, Path, description = "Workspace slug"), Filter),
     responses((status = 200, description = "Findings by id", body = Page<FindingInfo>), Errors))]
-pub async fn list(State(state): State<Shared>, actor: Actor, Path(ws): Path<String>, q: Result<Query<Filter>, axum::extract::rejection::QueryRejection>) -> ApiResult<Json<Page<FindingInfo>>> {
+pub async fn list(
+    State(state): State<Shared>,
+    actor: Actor,
+    Path(ws): Path<String>,
+    q: Result<Query<Filter>, axum::extract::rejection::QueryRejection>,
+) -> ApiResult<Json<Page<FindingInfo>>> {
     let Query(f) = q?;
     let a = access(&state, actor, &ws, Permission::Read).await?;
-    let limit = crate::api::PageQuery { limit: f.limit, cursor: None }.limit()?;
+    let limit = crate::api::PageQuery {
+        limit: f.limit,
+        cursor: None,
+    }
+    .limit()?;
     let rows = state
         .store
-        .findings(&a.live.workspace.id, &FindingFilter { status: f.status, severity: f.severity, after: f.cursor, limit: limit + 1 })
+        .findings(
+            &a.live.workspace.id,
+            &FindingFilter {
+                status: f.status,
+                severity: f.severity,
+                after: f.cursor,
+                limit: limit + 1,
+            },
+        )
         .await?;
     Ok(Json(page(rows, limit, |r| r.id.clone(), info)))
 }
@@ -105,9 +126,18 @@ pub async fn list(State(state): State<Shared>, actor: Actor, Path(ws): Path<Stri
 #[utoipa::path(get, path = "/api/v1/workspaces/{workspace}/findings/{finding}", tag = "findings",
     params(("workspace" = String, Path, description = "Workspace slug"), ("finding" = String, Path, description = "Finding id")),
     responses((status = 200, description = "One finding", body = FindingInfo), Errors))]
-pub async fn get(State(state): State<Shared>, actor: Actor, Path((ws, id)): Path<(String, String)>) -> ApiResult<Json<FindingInfo>> {
+pub async fn get(
+    State(state): State<Shared>,
+    actor: Actor,
+    Path((ws, id)): Path<(String, String)>,
+) -> ApiResult<Json<FindingInfo>> {
     let a = access(&state, actor, &ws, Permission::Read).await?;
-    state.store.finding(&a.live.workspace.id, &id).await?.map(|r| Json(info(r))).ok_or_else(Problem::not_found)
+    state
+        .store
+        .finding(&a.live.workspace.id, &id)
+        .await?
+        .map(|r| Json(info(r)))
+        .ok_or_else(Problem::not_found)
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -126,7 +156,12 @@ pub struct Triage {
 #[utoipa::path(post, path = "/api/v1/workspaces/{workspace}/findings/{finding}/triage", tag = "findings", request_body = Triage,
     params(("workspace" = String, Path, description = "Workspace slug"), ("finding" = String, Path, description = "Finding id")),
     responses((status = 200, description = "The finding after triage", body = FindingInfo), Errors))]
-pub async fn triage(State(state): State<Shared>, actor: Actor, Path((ws, id)): Path<(String, String)>, body: Result<Json<Triage>, axum::extract::rejection::JsonRejection>) -> ApiResult<Json<FindingInfo>> {
+pub async fn triage(
+    State(state): State<Shared>,
+    actor: Actor,
+    Path((ws, id)): Path<(String, String)>,
+    body: Result<Json<Triage>, axum::extract::rejection::JsonRejection>,
+) -> ApiResult<Json<FindingInfo>> {
     let Json(t) = body?;
     let a = access(&state, actor, &ws, Permission::Decide).await?;
     let view = a.live.view();
@@ -134,12 +169,39 @@ pub async fn triage(State(state): State<Shared>, actor: Actor, Path((ws, id)): P
         return Err(Problem::not_found());
     }
     let now = state.clock.now();
-    let req = covenant_vuln::TriageRequest { status: t.status, justification: t.justification, note: t.note, reason: t.reason, approver: t.approver, until: t.until };
-    let event = covenant_vuln::triage(&view.finding_set, &id, &req, &a.actor.name(), &now.to_string())
-        .map_err(|e| Problem::bad_request(e.to_string()))?;
+    let req = covenant_vuln::TriageRequest {
+        status: t.status,
+        justification: t.justification,
+        note: t.note,
+        reason: t.reason,
+        approver: t.approver,
+        until: t.until,
+    };
+    let event = covenant_vuln::triage(
+        &view.finding_set,
+        &id,
+        &req,
+        &a.actor.name(),
+        &now.to_string(),
+    )
+    .map_err(|e| Problem::bad_request(e.to_string()))?;
     let rows = projections(&view.finding_set, std::slice::from_ref(&event))?;
-    a.live.record(&state.store, &a.actor.name(), now, vec![event.to_json()], rows).await.map_err(Problem::internal)?;
-    state.store.finding(&a.live.workspace.id, &id).await?.map(|r| Json(info(r))).ok_or_else(Problem::not_found)
+    a.live
+        .record(
+            &state.store,
+            &a.actor.name(),
+            now,
+            vec![event.to_json()],
+            rows,
+        )
+        .await
+        .map_err(Problem::internal)?;
+    state
+        .store
+        .finding(&a.live.workspace.id, &id)
+        .await?
+        .map(|r| Json(info(r)))
+        .ok_or_else(Problem::not_found)
 }
 
 #[derive(Serialize, ToSchema)]
@@ -158,21 +220,38 @@ pub struct Ingested {
     params(("workspace" = String, Path, description = "Workspace slug")),
     request_body(content_type = "multipart/form-data", content = String, description = "field `file`: the report"),
     responses((status = 200, description = "What the import changed", body = Ingested), Errors))]
-pub async fn import(State(state): State<Shared>, actor: Actor, Path(ws): Path<String>, mut form: Multipart) -> ApiResult<Json<Ingested>> {
+pub async fn import(
+    State(state): State<Shared>,
+    actor: Actor,
+    Path(ws): Path<String>,
+    mut form: Multipart,
+) -> ApiResult<Json<Ingested>> {
     let a = access(&state, actor, &ws, Permission::Record).await?;
     let mut file: Option<(String, Vec<u8>)> = None;
-    while let Some(field) = form.next_field().await.map_err(|e| Problem::bad_request(e.body_text()))? {
+    while let Some(field) = form
+        .next_field()
+        .await
+        .map_err(|e| Problem::bad_request(e.body_text()))?
+    {
         if field.name() == Some("file") {
             let name = field.file_name().unwrap_or("upload").to_string();
-            let bytes = field.bytes().await.map_err(|e| Problem::bad_request(e.body_text()))?;
+            let bytes = field
+                .bytes()
+                .await
+                .map_err(|e| Problem::bad_request(e.body_text()))?;
             file = Some((name, bytes.to_vec()));
         }
     }
-    let (name, bytes) = file.ok_or_else(|| Problem::bad_request("multipart field `file` is required"))?;
-    let imp = covenant_vuln::import(&name, &bytes).map_err(|e| Problem::bad_request(e.to_string()))?;
+    let (name, bytes) =
+        file.ok_or_else(|| Problem::bad_request("multipart field `file` is required"))?;
+    let imp =
+        covenant_vuln::import(&name, &bytes).map_err(|e| Problem::bad_request(e.to_string()))?;
     let now = state.clock.now();
     let view = a.live.view();
-    let opts = covenant_vuln::IngestOptions { at: now.to_string(), default_severity: covenant_vuln::Severity::Medium };
+    let opts = covenant_vuln::IngestOptions {
+        at: now.to_string(),
+        default_severity: covenant_vuln::Severity::Medium,
+    };
     let observations = imp.observations.len();
     let planned = covenant_vuln::plan_ingest_owned(&view.finding_set, imp.observations, &opts);
     let count = |t: &str| planned.iter().filter(|e| e.to_json()["type"] == t).count();
@@ -188,7 +267,10 @@ pub async fn import(State(state): State<Shared>, actor: Actor, Path(ws): Path<St
         let mut values: Vec<Value> = planned.iter().map(FindingEvent::to_json).collect();
         covenant_vuln::clock::record_terms(&view.program, &view.finding_set, &planned, &mut values);
         let rows = projections(&view.finding_set, &planned)?;
-        a.live.record(&state.store, &a.actor.name(), now, values, rows).await.map_err(Problem::internal)?;
+        a.live
+            .record(&state.store, &a.actor.name(), now, values, rows)
+            .await
+            .map_err(Problem::internal)?;
     }
     Ok(Json(summary))
 }

@@ -29,7 +29,11 @@ pub struct LedgerInfo {
 #[utoipa::path(get, path = "/api/v1/workspaces/{workspace}/ledger", tag = "ledger",
     params(("workspace" = String, Path, description = "Workspace slug")),
     responses((status = 200, description = "The ledger's state", body = LedgerInfo), Errors))]
-pub async fn info(State(state): State<Shared>, actor: Actor, Path(ws): Path<String>) -> ApiResult<Json<LedgerInfo>> {
+pub async fn info(
+    State(state): State<Shared>,
+    actor: Actor,
+    Path(ws): Path<String>,
+) -> ApiResult<Json<LedgerInfo>> {
     let a = access(&state, actor, &ws, Permission::ReadEvidence).await?;
     let key = a.live.verifier_key();
     let info = a
@@ -59,10 +63,25 @@ pub struct CheckpointInfo {
 #[utoipa::path(post, path = "/api/v1/workspaces/{workspace}/ledger/checkpoints", tag = "ledger",
     params(("workspace" = String, Path, description = "Workspace slug")),
     responses((status = 201, description = "A new signed checkpoint", body = CheckpointInfo), Errors))]
-pub async fn checkpoint(State(state): State<Shared>, actor: Actor, Path(ws): Path<String>) -> ApiResult<(StatusCode, Json<CheckpointInfo>)> {
+pub async fn checkpoint(
+    State(state): State<Shared>,
+    actor: Actor,
+    Path(ws): Path<String>,
+) -> ApiResult<(StatusCode, Json<CheckpointInfo>)> {
     let a = access(&state, actor, &ws, Permission::ManageProgram).await?;
-    let cp = a.live.checkpoint(state.clock.now()).await.map_err(Problem::internal)?;
-    Ok((StatusCode::CREATED, Json(CheckpointInfo { size: cp.checkpoint.size, root: hex::encode(cp.checkpoint.root), note: cp.note })))
+    let cp = a
+        .live
+        .checkpoint(state.clock.now())
+        .await
+        .map_err(Problem::internal)?;
+    Ok((
+        StatusCode::CREATED,
+        Json(CheckpointInfo {
+            size: cp.checkpoint.size,
+            root: hex::encode(cp.checkpoint.root),
+            note: cp.note,
+        }),
+    ))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -79,22 +98,42 @@ pub struct EntryInfo {
 #[utoipa::path(get, path = "/api/v1/workspaces/{workspace}/ledger/entries", tag = "ledger",
     params(("workspace" = String, Path, description = "Workspace slug"), PageQuery),
     responses((status = 200, description = "Entries in order", body = Page<EntryInfo>), Errors))]
-pub async fn entries(State(state): State<Shared>, actor: Actor, Path(ws): Path<String>, q: Result<Query<PageQuery>, axum::extract::rejection::QueryRejection>) -> ApiResult<Json<Page<EntryInfo>>> {
+pub async fn entries(
+    State(state): State<Shared>,
+    actor: Actor,
+    Path(ws): Path<String>,
+    q: Result<Query<PageQuery>, axum::extract::rejection::QueryRejection>,
+) -> ApiResult<Json<Page<EntryInfo>>> {
     let Query(q) = q?;
     let a = access(&state, actor, &ws, Permission::ReadEvidence).await?;
     let limit = q.limit()?;
     let from = match &q.cursor {
         None => 0,
-        Some(c) => c.parse::<i64>().map_err(|_| Problem::bad_request("cursor is not valid"))?,
+        Some(c) => c
+            .parse::<i64>()
+            .map_err(|_| Problem::bad_request("cursor is not valid"))?,
     };
-    let mut rows = state.store.entries_from(&a.live.workspace.id, from, limit + 1).await?;
+    let mut rows = state
+        .store
+        .entries_from(&a.live.workspace.id, from, limit + 1)
+        .await?;
     let more = rows.len() > usize::try_from(limit).unwrap_or(50);
     rows.truncate(usize::try_from(limit).unwrap_or(50));
-    let next = if more { rows.last().map(|r| (r.seq + 1).to_string()) } else { None };
+    let next = if more {
+        rows.last().map(|r| (r.seq + 1).to_string())
+    } else {
+        None
+    };
     Ok(Json(Page {
         items: rows
             .into_iter()
-            .map(|r| EntryInfo { seq: r.seq, entry_type: r.entry_type, actor: r.actor, recorded_at: time(r.at), entry: serde_json::from_str(&r.body).unwrap_or(Value::Null) })
+            .map(|r| EntryInfo {
+                seq: r.seq,
+                entry_type: r.entry_type,
+                actor: r.actor,
+                recorded_at: time(r.at),
+                entry: serde_json::from_str(&r.body).unwrap_or(Value::Null),
+            })
             .collect(),
         next,
     }))
@@ -123,19 +162,40 @@ pub struct Proof {
 #[utoipa::path(get, path = "/api/v1/workspaces/{workspace}/ledger/proofs/{seq}", tag = "ledger",
     params(("workspace" = String, Path, description = "Workspace slug"), ("seq" = u64, Path, description = "Entry sequence number")),
     responses((status = 200, description = "Inclusion proof", body = Proof), Errors))]
-pub async fn proof(State(state): State<Shared>, actor: Actor, Path((ws, seq)): Path<(String, u64)>) -> ApiResult<Json<Proof>> {
+pub async fn proof(
+    State(state): State<Shared>,
+    actor: Actor,
+    Path((ws, seq)): Path<(String, u64)>,
+) -> ApiResult<Json<Proof>> {
     let a = access(&state, actor, &ws, Permission::ReadEvidence).await?;
     if seq >= a.live.view().size {
         return Err(Problem::not_found());
     }
-    let latest = a.live.with_ledger(|l| l.latest_checkpoint()).await.map_err(Problem::internal)?;
-    let covered = latest.as_deref().and_then(checkpoint_size).is_some_and(|size| seq < size);
+    let latest = a
+        .live
+        .with_ledger(|l| l.latest_checkpoint())
+        .await
+        .map_err(Problem::internal)?;
+    let covered = latest
+        .as_deref()
+        .and_then(checkpoint_size)
+        .is_some_and(|size| seq < size);
     let note = match (covered, latest) {
         (true, Some(n)) => n,
-        _ => a.live.checkpoint(state.clock.now()).await.map_err(Problem::internal)?.note,
+        _ => {
+            a.live
+                .checkpoint(state.clock.now())
+                .await
+                .map_err(Problem::internal)?
+                .note
+        }
     };
     let key = a.live.verifier_key();
-    let bundle = a.live.with_ledger(|l| l.proof_bundle(seq, &note)).await.map_err(Problem::internal)?;
+    let bundle = a
+        .live
+        .with_ledger(|l| l.proof_bundle(seq, &note))
+        .await
+        .map_err(Problem::internal)?;
     let cp = checkpoint_size(&note).unwrap_or(0);
     let root = note.lines().nth(2).unwrap_or("").to_string();
     Ok(Json(Proof {
@@ -172,14 +232,27 @@ pub struct Consistency {
 #[utoipa::path(get, path = "/api/v1/workspaces/{workspace}/ledger/consistency", tag = "ledger",
     params(("workspace" = String, Path, description = "Workspace slug"), Between),
     responses((status = 200, description = "Consistency proof between two tree sizes", body = Consistency), Errors))]
-pub async fn consistency(State(state): State<Shared>, actor: Actor, Path(ws): Path<String>, q: Result<Query<Between>, axum::extract::rejection::QueryRejection>) -> ApiResult<Json<Consistency>> {
+pub async fn consistency(
+    State(state): State<Shared>,
+    actor: Actor,
+    Path(ws): Path<String>,
+    q: Result<Query<Between>, axum::extract::rejection::QueryRejection>,
+) -> ApiResult<Json<Consistency>> {
     let Query(b) = q?;
     let a = access(&state, actor, &ws, Permission::ReadEvidence).await?;
     if b.old > b.new || b.new > a.live.view().size || b.old == 0 {
         return Err(Problem::bad_request("need 0 < old <= new <= ledger size"));
     }
-    let proof = a.live.with_ledger(|l| l.consistency_proof(b.old, b.new)).await.map_err(Problem::internal)?;
-    Ok(Json(Consistency { old: b.old, new: b.new, proof: proof.iter().map(hex::encode).collect() }))
+    let proof = a
+        .live
+        .with_ledger(|l| l.consistency_proof(b.old, b.new))
+        .await
+        .map_err(Problem::internal)?;
+    Ok(Json(Consistency {
+        old: b.old,
+        new: b.new,
+        proof: proof.iter().map(hex::encode).collect(),
+    }))
 }
 
 /// A tar archive of the ledger directory (entries, tree, checkpoints, blobs, public key;
@@ -187,11 +260,18 @@ pub async fn consistency(State(state): State<Shared>, actor: Actor, Path(ws): Pa
 #[utoipa::path(get, path = "/api/v1/workspaces/{workspace}/ledger/export", tag = "ledger",
     params(("workspace" = String, Path, description = "Workspace slug")),
     responses((status = 200, description = "tar archive", content_type = "application/x-tar"), Errors))]
-pub async fn export(State(state): State<Shared>, actor: Actor, Path(ws): Path<String>) -> ApiResult<Response> {
+pub async fn export(
+    State(state): State<Shared>,
+    actor: Actor,
+    Path(ws): Path<String>,
+) -> ApiResult<Response> {
     let a = access(&state, actor, &ws, Permission::ReadEvidence).await?;
     let tmp = tempfile::tempdir().map_err(Problem::internal)?;
     let dest = tmp.path().join("ledger");
-    a.live.with_ledger(|l| l.export(&dest)).await.map_err(Problem::internal)?;
+    a.live
+        .with_ledger(|l| l.export(&dest))
+        .await
+        .map_err(Problem::internal)?;
     let bytes = tokio::task::spawn_blocking(move || -> std::io::Result<Vec<u8>> {
         let mut b = tar::Builder::new(Vec::new());
         b.mode(tar::HeaderMode::Deterministic);
@@ -202,7 +282,10 @@ pub async fn export(State(state): State<Shared>, actor: Actor, Path(ws): Path<St
     .map_err(Problem::internal)?
     .map_err(Problem::internal)?;
     let mut res = bytes.into_response();
-    res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/x-tar"));
+    res.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/x-tar"),
+    );
     if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{ws}-ledger.tar\"")) {
         res.headers_mut().insert(header::CONTENT_DISPOSITION, v);
     }

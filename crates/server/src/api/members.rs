@@ -74,13 +74,22 @@ pub async fn set(
         .member_role(&a.live.workspace.id, &target.id)
         .await?
         .and_then(|r| Role::parse(&r));
-    if (req.role == Role::Owner || current == Some(Role::Owner)) && !a.role.allows(Permission::ManageOwners) {
-        return Err(Problem::forbidden("only owners grant or remove the owner role"));
+    if (req.role == Role::Owner || current == Some(Role::Owner))
+        && !a.role.allows(Permission::ManageOwners)
+    {
+        return Err(Problem::forbidden(
+            "only owners grant or remove the owner role",
+        ));
     }
     let now = state.clock.now();
     state
         .store
-        .set_member(&a.live.workspace.id, &target.id, req.role.as_str(), now.as_millisecond())
+        .set_member(
+            &a.live.workspace.id,
+            &target.id,
+            req.role.as_str(),
+            now.as_millisecond(),
+        )
         .await?;
     let entry = json!({"type": "member.set", "account": target.email, "role": req.role.as_str(), "by": a.actor.name(), "at": now.to_string()});
     a.live
@@ -111,7 +120,10 @@ pub async fn remove(
     if account == a.actor.account.id {
         return Err(Problem::conflict("you cannot remove yourself"));
     }
-    state.store.remove_member(&a.live.workspace.id, &account).await?;
+    state
+        .store
+        .remove_member(&a.live.workspace.id, &account)
+        .await?;
     let now = state.clock.now();
     let entry = json!({"type": "member.removed", "account": account, "by": a.actor.name(), "at": now.to_string()});
     a.live

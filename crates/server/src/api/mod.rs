@@ -19,21 +19,53 @@ use utoipa::{IntoParams, IntoResponses, ToSchema};
 #[allow(dead_code)]
 #[derive(IntoResponses)]
 pub enum Errors {
-    #[response(status = 400, description = "Invalid request", content_type = "application/problem+json")]
+    #[response(
+        status = 400,
+        description = "Invalid request",
+        content_type = "application/problem+json"
+    )]
     BadRequest(#[to_schema] Problem),
-    #[response(status = 401, description = "Not authenticated", content_type = "application/problem+json")]
+    #[response(
+        status = 401,
+        description = "Not authenticated",
+        content_type = "application/problem+json"
+    )]
     Unauthenticated(#[to_schema] Problem),
-    #[response(status = 403, description = "Not permitted", content_type = "application/problem+json")]
+    #[response(
+        status = 403,
+        description = "Not permitted",
+        content_type = "application/problem+json"
+    )]
     Forbidden(#[to_schema] Problem),
-    #[response(status = 404, description = "Not found (or not visible to the caller)", content_type = "application/problem+json")]
+    #[response(
+        status = 404,
+        description = "Not found (or not visible to the caller)",
+        content_type = "application/problem+json"
+    )]
     NotFound(#[to_schema] Problem),
-    #[response(status = 409, description = "Conflict", content_type = "application/problem+json")]
+    #[response(
+        status = 409,
+        description = "Conflict",
+        content_type = "application/problem+json"
+    )]
     Conflict(#[to_schema] Problem),
-    #[response(status = 413, description = "Request too large", content_type = "application/problem+json")]
+    #[response(
+        status = 413,
+        description = "Request too large",
+        content_type = "application/problem+json"
+    )]
     TooLarge(#[to_schema] Problem),
-    #[response(status = 422, description = "Unprocessable", content_type = "application/problem+json")]
+    #[response(
+        status = 422,
+        description = "Unprocessable",
+        content_type = "application/problem+json"
+    )]
     Unprocessable(#[to_schema] Problem),
-    #[response(status = 429, description = "Throttled", content_type = "application/problem+json")]
+    #[response(
+        status = 429,
+        description = "Throttled",
+        content_type = "application/problem+json"
+    )]
     Throttled(#[to_schema] Problem),
 }
 

@@ -25,29 +25,66 @@ pub struct Filter {
 #[utoipa::path(get, path = "/api/v1/workspaces/{workspace}/obligations", tag = "obligations",
     params(("workspace" = String, Path, description = "Workspace slug"), Filter),
     responses((status = 200, description = "Obligations by due date", body = Page<crate::api::program::Item>), Errors))]
-pub async fn list(State(state): State<Shared>, actor: Actor, Path(ws): Path<String>, q: Result<Query<Filter>, axum::extract::rejection::QueryRejection>) -> ApiResult<Json<Page<crate::api::program::Item>>> {
+pub async fn list(
+    State(state): State<Shared>,
+    actor: Actor,
+    Path(ws): Path<String>,
+    q: Result<Query<Filter>, axum::extract::rejection::QueryRejection>,
+) -> ApiResult<Json<Page<crate::api::program::Item>>> {
     let Query(f) = q?;
     let a = access(&state, actor, &ws, Permission::Read).await?;
-    let eval = a.live.evaluation(state.clock.now()).map_err(Problem::internal)?;
+    let eval = a
+        .live
+        .evaluation(state.clock.now())
+        .map_err(Problem::internal)?;
     let all: Vec<crate::api::program::Item> = eval
         .obligations
         .iter()
-        .filter(|o| f.control.as_ref().is_none_or(|c| o.control.as_ref() == Some(c)))
-        .map(|o| crate::api::program::Item { id: o.id.clone(), body: serde_json::to_value(o).unwrap_or(Value::Null) })
-        .filter(|i| f.status.as_ref().is_none_or(|s| i.body.get("status").and_then(Value::as_str) == Some(s)))
+        .filter(|o| {
+            f.control
+                .as_ref()
+                .is_none_or(|c| o.control.as_ref() == Some(c))
+        })
+        .map(|o| crate::api::program::Item {
+            id: o.id.clone(),
+            body: serde_json::to_value(o).unwrap_or(Value::Null),
+        })
+        .filter(|i| {
+            f.status
+                .as_ref()
+                .is_none_or(|s| i.body.get("status").and_then(Value::as_str) == Some(s))
+        })
         .collect();
-    Ok(Json(page_slice(&all, &PageQuery { limit: f.limit, cursor: f.cursor })?))
+    Ok(Json(page_slice(
+        &all,
+        &PageQuery {
+            limit: f.limit,
+            cursor: f.cursor,
+        },
+    )?))
 }
 
 #[utoipa::path(get, path = "/api/v1/workspaces/{workspace}/obligations/{obligation}", tag = "obligations",
     params(("workspace" = String, Path, description = "Workspace slug"), ("obligation" = String, Path, description = "Obligation id")),
     responses((status = 200, description = "One obligation", body = crate::api::program::Item), Errors))]
-pub async fn get(State(state): State<Shared>, actor: Actor, Path((ws, id)): Path<(String, String)>) -> ApiResult<Json<crate::api::program::Item>> {
+pub async fn get(
+    State(state): State<Shared>,
+    actor: Actor,
+    Path((ws, id)): Path<(String, String)>,
+) -> ApiResult<Json<crate::api::program::Item>> {
     let a = access(&state, actor, &ws, Permission::Read).await?;
-    let eval = a.live.evaluation(state.clock.now()).map_err(Problem::internal)?;
+    let eval = a
+        .live
+        .evaluation(state.clock.now())
+        .map_err(Problem::internal)?;
     eval.obligations
         .iter()
         .find(|o| o.id == id)
-        .map(|o| Json(crate::api::program::Item { id: o.id.clone(), body: serde_json::to_value(o).unwrap_or(Value::Null) }))
+        .map(|o| {
+            Json(crate::api::program::Item {
+                id: o.id.clone(),
+                body: serde_json::to_value(o).unwrap_or(Value::Null),
+            })
+        })
         .ok_or_else(Problem::not_found)
 }

@@ -37,12 +37,20 @@ pub struct ProgramInfo {
 #[utoipa::path(get, path = "/api/v1/workspaces/{workspace}/program", tag = "program",
     params(("workspace" = String, Path, description = "Workspace slug")),
     responses((status = 200, description = "The program's manifest and sizes", body = ProgramInfo), Errors))]
-pub async fn info(State(state): State<Shared>, actor: Actor, Path(ws): Path<String>) -> ApiResult<Json<ProgramInfo>> {
+pub async fn info(
+    State(state): State<Shared>,
+    actor: Actor,
+    Path(ws): Path<String>,
+) -> ApiResult<Json<ProgramInfo>> {
     let a = access(&state, actor, &ws, Permission::Read).await?;
     let v = a.live.view();
     let p = &v.program;
     Ok(Json(ProgramInfo {
-        manifest: p.manifest.as_ref().map(|m| serde_json::to_value(&m.value).unwrap_or(Value::Null)).unwrap_or(Value::Null),
+        manifest: p
+            .manifest
+            .as_ref()
+            .map(|m| serde_json::to_value(&m.value).unwrap_or(Value::Null))
+            .unwrap_or(Value::Null),
         controls: p.controls.len(),
         commitments: p.commitments.len(),
         areas: p.areas.len(),
@@ -50,12 +58,22 @@ pub async fn info(State(state): State<Shared>, actor: Actor, Path(ws): Path<Stri
         deployment_models: p
             .manifest
             .as_ref()
-            .map(|m| m.value.deployment_models.iter().map(|d| d.id.clone()).collect())
+            .map(|m| {
+                m.value
+                    .deployment_models
+                    .iter()
+                    .map(|d| d.id.clone())
+                    .collect()
+            })
             .unwrap_or_default(),
     }))
 }
 
-fn items<T: Serialize>(list: &[covenant_model::Located<T>], id: impl Fn(&T) -> String, claim: impl Fn(&str) -> Option<String>) -> Vec<Item> {
+fn items<T: Serialize>(
+    list: &[covenant_model::Located<T>],
+    id: impl Fn(&T) -> String,
+    claim: impl Fn(&str) -> Option<String>,
+) -> Vec<Item> {
     list.iter()
         .map(|l| {
             let id = id(&l.value);
@@ -69,44 +87,81 @@ fn items<T: Serialize>(list: &[covenant_model::Located<T>], id: impl Fn(&T) -> S
 }
 
 fn claim_state(eval: &covenant_engine::Evaluation, id: &str) -> Option<String> {
-    eval.claim(id).and_then(|c| serde_json::to_value(c.state).ok()).and_then(|v| v.as_str().map(str::to_string))
+    eval.claim(id)
+        .and_then(|c| serde_json::to_value(c.state).ok())
+        .and_then(|v| v.as_str().map(str::to_string))
 }
 
 #[utoipa::path(get, path = "/api/v1/workspaces/{workspace}/controls", tag = "program",
     params(("workspace" = String, Path, description = "Workspace slug"), PageQuery),
     responses((status = 200, description = "Controls with their claim state", body = Page<Item>), Errors))]
-pub async fn controls(State(state): State<Shared>, actor: Actor, Path(ws): Path<String>, q: Result<Query<PageQuery>, axum::extract::rejection::QueryRejection>) -> ApiResult<Json<Page<Item>>> {
+pub async fn controls(
+    State(state): State<Shared>,
+    actor: Actor,
+    Path(ws): Path<String>,
+    q: Result<Query<PageQuery>, axum::extract::rejection::QueryRejection>,
+) -> ApiResult<Json<Page<Item>>> {
     let Query(q) = q?;
     let a = access(&state, actor, &ws, Permission::Read).await?;
-    let eval = a.live.evaluation(state.clock.now()).map_err(Problem::internal)?;
+    let eval = a
+        .live
+        .evaluation(state.clock.now())
+        .map_err(Problem::internal)?;
     let v = a.live.view();
-    let all = items(&v.program.controls, |c| c.id.clone(), |id| claim_state(&eval, &format!("control:{id}")));
+    let all = items(
+        &v.program.controls,
+        |c| c.id.clone(),
+        |id| claim_state(&eval, &format!("control:{id}")),
+    );
     Ok(Json(page_slice(&all, &q)?))
 }
 
 #[utoipa::path(get, path = "/api/v1/workspaces/{workspace}/controls/{control}", tag = "program",
     params(("workspace" = String, Path, description = "Workspace slug"), ("control" = String, Path, description = "Control id")),
     responses((status = 200, description = "One control", body = Item), Errors))]
-pub async fn control(State(state): State<Shared>, actor: Actor, Path((ws, id)): Path<(String, String)>) -> ApiResult<Json<Item>> {
+pub async fn control(
+    State(state): State<Shared>,
+    actor: Actor,
+    Path((ws, id)): Path<(String, String)>,
+) -> ApiResult<Json<Item>> {
     let a = access(&state, actor, &ws, Permission::Read).await?;
-    let eval = a.live.evaluation(state.clock.now()).map_err(Problem::internal)?;
+    let eval = a
+        .live
+        .evaluation(state.clock.now())
+        .map_err(Problem::internal)?;
     let v = a.live.view();
-    items(&v.program.controls, |c| c.id.clone(), |id| claim_state(&eval, &format!("control:{id}")))
-        .into_iter()
-        .find(|i| i.id == id)
-        .map(Json)
-        .ok_or_else(Problem::not_found)
+    items(
+        &v.program.controls,
+        |c| c.id.clone(),
+        |id| claim_state(&eval, &format!("control:{id}")),
+    )
+    .into_iter()
+    .find(|i| i.id == id)
+    .map(Json)
+    .ok_or_else(Problem::not_found)
 }
 
 #[utoipa::path(get, path = "/api/v1/workspaces/{workspace}/commitments", tag = "program",
     params(("workspace" = String, Path, description = "Workspace slug"), PageQuery),
     responses((status = 200, description = "Commitments with their claim state", body = Page<Item>), Errors))]
-pub async fn commitments(State(state): State<Shared>, actor: Actor, Path(ws): Path<String>, q: Result<Query<PageQuery>, axum::extract::rejection::QueryRejection>) -> ApiResult<Json<Page<Item>>> {
+pub async fn commitments(
+    State(state): State<Shared>,
+    actor: Actor,
+    Path(ws): Path<String>,
+    q: Result<Query<PageQuery>, axum::extract::rejection::QueryRejection>,
+) -> ApiResult<Json<Page<Item>>> {
     let Query(q) = q?;
     let a = access(&state, actor, &ws, Permission::Read).await?;
-    let eval = a.live.evaluation(state.clock.now()).map_err(Problem::internal)?;
+    let eval = a
+        .live
+        .evaluation(state.clock.now())
+        .map_err(Problem::internal)?;
     let v = a.live.view();
-    let all = items(&v.program.commitments, |c| c.id.clone(), |id| claim_state(&eval, &format!("commitment:{id}")));
+    let all = items(
+        &v.program.commitments,
+        |c| c.id.clone(),
+        |id| claim_state(&eval, &format!("commitment:{id}")),
+    );
     Ok(Json(page_slice(&all, &q)?))
 }
 
@@ -119,7 +174,11 @@ pub struct Reloaded {
 #[utoipa::path(post, path = "/api/v1/workspaces/{workspace}/program/reload", tag = "program",
     params(("workspace" = String, Path, description = "Workspace slug")),
     responses((status = 200, description = "Program reloaded from its source", body = Reloaded), Errors))]
-pub async fn reload(State(state): State<Shared>, actor: Actor, Path(ws): Path<String>) -> ApiResult<Json<Reloaded>> {
+pub async fn reload(
+    State(state): State<Shared>,
+    actor: Actor,
+    Path(ws): Path<String>,
+) -> ApiResult<Json<Reloaded>> {
     let a = access(&state, actor, &ws, Permission::ManageProgram).await?;
     let dir = std::path::PathBuf::from(&a.live.workspace.program_source);
     let (program, warnings) = crate::workspaces::load_program(&dir)?;
@@ -127,20 +186,43 @@ pub async fn reload(State(state): State<Shared>, actor: Actor, Path(ws): Path<St
     a.live.replace_program(program);
     let now = state.clock.now();
     let entry = json!({"type": "program.reloaded", "source": a.live.workspace.program_source, "by": a.actor.name(), "at": now.to_string()});
-    a.live.record(&state.store, &a.actor.name(), now, vec![entry], vec![]).await.map_err(Problem::internal)?;
+    a.live
+        .record(&state.store, &a.actor.name(), now, vec![entry], vec![])
+        .await
+        .map_err(Problem::internal)?;
     Ok(Json(Reloaded { controls, warnings }))
 }
 
 fn render(state: &Shared, live: &crate::live::Live) -> Result<covenant_publish::Output, Problem> {
-    let eval = live.evaluation(state.clock.now()).map_err(Problem::internal)?;
+    let eval = live
+        .evaluation(state.clock.now())
+        .map_err(Problem::internal)?;
     let v = live.view();
     let claims = eval
         .claims
         .iter()
-        .filter_map(|c| Some((c.id.clone(), serde_json::to_value(c.state).ok()?.as_str()?.to_string())))
+        .filter_map(|c| {
+            Some((
+                c.id.clone(),
+                serde_json::to_value(c.state).ok()?.as_str()?.to_string(),
+            ))
+        })
         .collect();
-    covenant_publish::publish(&v.program, &covenant_publish::Options { claims, ..Default::default() })
-        .map_err(|e| Problem::new(axum::http::StatusCode::UNPROCESSABLE_ENTITY, "publish-failed", "The documents could not be rendered").detail(e.to_string()))
+    covenant_publish::publish(
+        &v.program,
+        &covenant_publish::Options {
+            claims,
+            ..Default::default()
+        },
+    )
+    .map_err(|e| {
+        Problem::new(
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            "publish-failed",
+            "The documents could not be rendered",
+        )
+        .detail(e.to_string())
+    })
 }
 
 #[derive(Serialize, ToSchema)]
@@ -152,19 +234,39 @@ pub struct DocumentInfo {
 #[utoipa::path(get, path = "/api/v1/workspaces/{workspace}/documents", tag = "documents",
     params(("workspace" = String, Path, description = "Workspace slug")),
     responses((status = 200, description = "The published documents", body = Vec<DocumentInfo>), Errors))]
-pub async fn documents(State(state): State<Shared>, actor: Actor, Path(ws): Path<String>) -> ApiResult<Json<Vec<DocumentInfo>>> {
+pub async fn documents(
+    State(state): State<Shared>,
+    actor: Actor,
+    Path(ws): Path<String>,
+) -> ApiResult<Json<Vec<DocumentInfo>>> {
     let a = access(&state, actor, &ws, Permission::Read).await?;
     let out = render(&state, &a.live)?;
-    Ok(Json(out.files.iter().map(|(p, b)| DocumentInfo { path: p.clone(), bytes: b.len() }).collect()))
+    Ok(Json(
+        out.files
+            .iter()
+            .map(|(p, b)| DocumentInfo {
+                path: p.clone(),
+                bytes: b.len(),
+            })
+            .collect(),
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/workspaces/{workspace}/documents/{path}", tag = "documents",
     params(("workspace" = String, Path, description = "Workspace slug"), ("path" = String, Path, description = "Document path, e.g. `matrix.md`")),
     responses((status = 200, description = "The document", content_type = "text/plain"), Errors))]
-pub async fn document(State(state): State<Shared>, actor: Actor, Path((ws, path)): Path<(String, String)>) -> ApiResult<Response> {
+pub async fn document(
+    State(state): State<Shared>,
+    actor: Actor,
+    Path((ws, path)): Path<(String, String)>,
+) -> ApiResult<Response> {
     let a = access(&state, actor, &ws, Permission::Read).await?;
     let out = render(&state, &a.live)?;
-    let bytes = out.files.get(&path).cloned().ok_or_else(Problem::not_found)?;
+    let bytes = out
+        .files
+        .get(&path)
+        .cloned()
+        .ok_or_else(Problem::not_found)?;
     let ct = match path.rsplit('.').next() {
         Some("html") => "text/html; charset=utf-8",
         Some("md") => "text/markdown; charset=utf-8",
@@ -173,8 +275,14 @@ pub async fn document(State(state): State<Shared>, actor: Actor, Path((ws, path)
         _ => "application/octet-stream",
     };
     let mut res = bytes.into_response();
-    res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(ct));
+    res.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(ct));
     // Rendered documents are shown, never run: no script may execute in them.
-    res.headers_mut().insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox"));
+    res.headers_mut().insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox",
+        ),
+    );
     Ok(res)
 }

@@ -24,35 +24,78 @@ pub struct Record {
     pub entry: Value,
 }
 
-async fn list_of(state: &Shared, actor: Actor, ws: &str, prefix: &str, q: PageQuery) -> ApiResult<Json<Page<Record>>> {
+async fn list_of(
+    state: &Shared,
+    actor: Actor,
+    ws: &str,
+    prefix: &str,
+    q: PageQuery,
+) -> ApiResult<Json<Page<Record>>> {
     let a = access(state, actor, ws, Permission::Read).await?;
     let limit = q.limit()?;
     let before = match q.cursor {
         None => None,
-        Some(c) => Some(c.parse::<i64>().map_err(|_| Problem::bad_request("cursor is not valid"))?),
+        Some(c) => Some(
+            c.parse::<i64>()
+                .map_err(|_| Problem::bad_request("cursor is not valid"))?,
+        ),
     };
-    let rows = state.store.entries_of_type(&a.live.workspace.id, prefix, before, limit + 1).await?;
-    Ok(Json(page(rows, limit, |r| r.seq.to_string(), |r| Record {
-        seq: r.seq,
-        entry_type: r.entry_type,
-        actor: r.actor,
-        recorded_at: time(r.at),
-        entry: serde_json::from_str(&r.body).unwrap_or(Value::Null),
-    })))
+    let rows = state
+        .store
+        .entries_of_type(&a.live.workspace.id, prefix, before, limit + 1)
+        .await?;
+    Ok(Json(page(
+        rows,
+        limit,
+        |r| r.seq.to_string(),
+        |r| Record {
+            seq: r.seq,
+            entry_type: r.entry_type,
+            actor: r.actor,
+            recorded_at: time(r.at),
+            entry: serde_json::from_str(&r.body).unwrap_or(Value::Null),
+        },
+    )))
 }
 
-async fn record(state: &Shared, actor: Actor, ws: &str, permission: Permission, event: Event) -> ApiResult<(StatusCode, Json<Record>)> {
+async fn record(
+    state: &Shared,
+    actor: Actor,
+    ws: &str,
+    permission: Permission,
+    event: Event,
+) -> ApiResult<(StatusCode, Json<Record>)> {
     let a = access(state, actor, ws, permission).await?;
     let now = state.clock.now();
     let value = serde_json::to_value(&event).map_err(Problem::internal)?;
-    let seqs = a.live.record(&state.store, &a.actor.name(), now, vec![value.clone()], vec![]).await.map_err(Problem::internal)?;
-    Ok((StatusCode::CREATED, Json(Record {
-        seq: seqs.first().and_then(|s| i64::try_from(*s).ok()).unwrap_or(0),
-        entry_type: value.get("type").and_then(Value::as_str).unwrap_or("").to_string(),
-        actor: a.actor.name(),
-        recorded_at: now.to_string(),
-        entry: value,
-    })))
+    let seqs = a
+        .live
+        .record(
+            &state.store,
+            &a.actor.name(),
+            now,
+            vec![value.clone()],
+            vec![],
+        )
+        .await
+        .map_err(Problem::internal)?;
+    Ok((
+        StatusCode::CREATED,
+        Json(Record {
+            seq: seqs
+                .first()
+                .and_then(|s| i64::try_from(*s).ok())
+                .unwrap_or(0),
+            entry_type: value
+                .get("type")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string(),
+            actor: a.actor.name(),
+            recorded_at: now.to_string(),
+            entry: value,
+        }),
+    ))
 }
 
 type Q = Result<Query<PageQuery>, axum::extract::rejection::QueryRejection>;
@@ -61,14 +104,21 @@ type B<T> = Result<Json<T>, axum::extract::rejection::JsonRejection>;
 fn at(s: &Option<String>, now: jiff::Timestamp) -> Result<jiff::Timestamp, Problem> {
     match s {
         None => Ok(now),
-        Some(t) => t.parse().map_err(|_| Problem::bad_request("`at` must be an RFC 3339 time")),
+        Some(t) => t
+            .parse()
+            .map_err(|_| Problem::bad_request("`at` must be an RFC 3339 time")),
     }
 }
 
 #[utoipa::path(get, path = "/api/v1/workspaces/{workspace}/incidents", tag = "incidents",
     params(("workspace" = String, Path, description = "Workspace slug"), PageQuery),
     responses((status = 200, description = "Incident entries, newest first", body = Page<Record>), Errors))]
-pub async fn incidents(State(state): State<Shared>, actor: Actor, Path(ws): Path<String>, q: Q) -> ApiResult<Json<Page<Record>>> {
+pub async fn incidents(
+    State(state): State<Shared>,
+    actor: Actor,
+    Path(ws): Path<String>,
+    q: Q,
+) -> ApiResult<Json<Page<Record>>> {
     list_of(&state, actor, &ws, "incident.", q?.0).await
 }
 
@@ -86,13 +136,24 @@ pub struct NewIncident {
 #[utoipa::path(post, path = "/api/v1/workspaces/{workspace}/incidents", tag = "incidents", request_body = NewIncident,
     params(("workspace" = String, Path, description = "Workspace slug")),
     responses((status = 201, description = "Incident opened", body = Record), Errors))]
-pub async fn open_incident(State(state): State<Shared>, actor: Actor, Path(ws): Path<String>, body: B<NewIncident>) -> ApiResult<(StatusCode, Json<Record>)> {
+pub async fn open_incident(
+    State(state): State<Shared>,
+    actor: Actor,
+    Path(ws): Path<String>,
+    body: B<NewIncident>,
+) -> ApiResult<(StatusCode, Json<Record>)> {
     let Json(r) = body?;
     if r.incident.trim().is_empty() || r.title.trim().is_empty() {
         return Err(Problem::bad_request("incident and title are required"));
     }
     let now = state.clock.now();
-    let ev = Event::IncidentOpened { incident: r.incident, title: r.title, at: at(&r.at, now)?, commitment: r.commitment, within: None };
+    let ev = Event::IncidentOpened {
+        incident: r.incident,
+        title: r.title,
+        at: at(&r.at, now)?,
+        commitment: r.commitment,
+        within: None,
+    };
     record(&state, actor, &ws, Permission::Record, ev).await
 }
 
@@ -106,9 +167,19 @@ pub struct IncidentStep {
 #[utoipa::path(post, path = "/api/v1/workspaces/{workspace}/incidents/{incident}", tag = "incidents", request_body = IncidentStep,
     params(("workspace" = String, Path, description = "Workspace slug"), ("incident" = String, Path, description = "Incident id")),
     responses((status = 201, description = "Recorded", body = Record), Errors))]
-pub async fn incident_step(State(state): State<Shared>, actor: Actor, Path((ws, incident)): Path<(String, String)>, body: B<IncidentStep>) -> ApiResult<(StatusCode, Json<Record>)> {
+pub async fn incident_step(
+    State(state): State<Shared>,
+    actor: Actor,
+    Path((ws, incident)): Path<(String, String)>,
+    body: B<IncidentStep>,
+) -> ApiResult<(StatusCode, Json<Record>)> {
     let Json(r) = body?;
-    let known = state.live(&ws).is_some_and(|l| l.view().events.iter().any(|(_, e)| matches!(e, Event::IncidentOpened { incident: i, .. } if *i == incident)));
+    let known = state.live(&ws).is_some_and(|l| {
+        l.view()
+            .events
+            .iter()
+            .any(|(_, e)| matches!(e, Event::IncidentOpened { incident: i, .. } if *i == incident))
+    });
     let now = state.clock.now();
     let at = at(&r.at, now)?;
     let ev = match r.step.as_str() {
@@ -127,7 +198,12 @@ pub async fn incident_step(State(state): State<Shared>, actor: Actor, Path((ws, 
 #[utoipa::path(get, path = "/api/v1/workspaces/{workspace}/releases", tag = "releases",
     params(("workspace" = String, Path, description = "Workspace slug"), PageQuery),
     responses((status = 200, description = "Releases, newest first", body = Page<Record>), Errors))]
-pub async fn releases(State(state): State<Shared>, actor: Actor, Path(ws): Path<String>, q: Q) -> ApiResult<Json<Page<Record>>> {
+pub async fn releases(
+    State(state): State<Shared>,
+    actor: Actor,
+    Path(ws): Path<String>,
+    q: Q,
+) -> ApiResult<Json<Page<Record>>> {
     list_of(&state, actor, &ws, "release.", q?.0).await
 }
 
@@ -143,19 +219,33 @@ pub struct NewRelease {
 #[utoipa::path(post, path = "/api/v1/workspaces/{workspace}/releases", tag = "releases", request_body = NewRelease,
     params(("workspace" = String, Path, description = "Workspace slug")),
     responses((status = 201, description = "Release recorded", body = Record), Errors))]
-pub async fn release(State(state): State<Shared>, actor: Actor, Path(ws): Path<String>, body: B<NewRelease>) -> ApiResult<(StatusCode, Json<Record>)> {
+pub async fn release(
+    State(state): State<Shared>,
+    actor: Actor,
+    Path(ws): Path<String>,
+    body: B<NewRelease>,
+) -> ApiResult<(StatusCode, Json<Record>)> {
     let Json(r) = body?;
     if r.version.trim().is_empty() {
         return Err(Problem::bad_request("version is required"));
     }
-    let ev = Event::ReleaseRecorded { version: r.version, at: at(&r.at, state.clock.now())?, fixes: r.fixes };
+    let ev = Event::ReleaseRecorded {
+        version: r.version,
+        at: at(&r.at, state.clock.now())?,
+        fixes: r.fixes,
+    };
     record(&state, actor, &ws, Permission::Record, ev).await
 }
 
 #[utoipa::path(get, path = "/api/v1/workspaces/{workspace}/waivers", tag = "waivers",
     params(("workspace" = String, Path, description = "Workspace slug"), PageQuery),
     responses((status = 200, description = "Waivers, newest first", body = Page<Record>), Errors))]
-pub async fn waivers(State(state): State<Shared>, actor: Actor, Path(ws): Path<String>, q: Q) -> ApiResult<Json<Page<Record>>> {
+pub async fn waivers(
+    State(state): State<Shared>,
+    actor: Actor,
+    Path(ws): Path<String>,
+    q: Q,
+) -> ApiResult<Json<Page<Record>>> {
     list_of(&state, actor, &ws, "waiver.", q?.0).await
 }
 
@@ -171,12 +261,29 @@ pub struct NewWaiver {
 #[utoipa::path(post, path = "/api/v1/workspaces/{workspace}/waivers", tag = "waivers", request_body = NewWaiver,
     params(("workspace" = String, Path, description = "Workspace slug")),
     responses((status = 201, description = "Waiver granted", body = Record), Errors))]
-pub async fn waive(State(state): State<Shared>, actor: Actor, Path(ws): Path<String>, body: B<NewWaiver>) -> ApiResult<(StatusCode, Json<Record>)> {
+pub async fn waive(
+    State(state): State<Shared>,
+    actor: Actor,
+    Path(ws): Path<String>,
+    body: B<NewWaiver>,
+) -> ApiResult<(StatusCode, Json<Record>)> {
     let Json(r) = body?;
-    if r.reason.trim().is_empty() || r.approver.trim().is_empty() || r.obligation.trim().is_empty() {
-        return Err(Problem::bad_request("obligation, reason and approver are required"));
+    if r.reason.trim().is_empty() || r.approver.trim().is_empty() || r.obligation.trim().is_empty()
+    {
+        return Err(Problem::bad_request(
+            "obligation, reason and approver are required",
+        ));
     }
-    let until: jiff::Timestamp = r.until.parse().map_err(|_| Problem::bad_request("`until` must be an RFC 3339 time"))?;
-    let ev = Event::WaiverGranted { obligation: r.obligation, reason: r.reason, approver: r.approver, until, at: state.clock.now() };
+    let until: jiff::Timestamp = r
+        .until
+        .parse()
+        .map_err(|_| Problem::bad_request("`until` must be an RFC 3339 time"))?;
+    let ev = Event::WaiverGranted {
+        obligation: r.obligation,
+        reason: r.reason,
+        approver: r.approver,
+        until,
+        at: state.clock.now(),
+    };
     record(&state, actor, &ws, Permission::Decide, ev).await
 }

@@ -44,7 +44,11 @@ pub struct CreatedToken {
 #[utoipa::path(get, path = "/api/v1/workspaces/{workspace}/tokens", tag = "tokens",
     params(("workspace" = String, Path, description = "Workspace slug")),
     responses((status = 200, description = "Tokens (never their secrets)", body = Vec<TokenInfo>), Errors))]
-pub async fn list(State(state): State<Shared>, actor: Actor, Path(ws): Path<String>) -> ApiResult<Json<Vec<TokenInfo>>> {
+pub async fn list(
+    State(state): State<Shared>,
+    actor: Actor,
+    Path(ws): Path<String>,
+) -> ApiResult<Json<Vec<TokenInfo>>> {
     let a = access(&state, actor, &ws, Permission::ManageAccess).await?;
     let rows = state.store.tokens(&a.live.workspace.id).await?;
     Ok(Json(
@@ -76,11 +80,18 @@ pub async fn create(
 ) -> ApiResult<(StatusCode, Json<CreatedToken>)> {
     let Json(req) = body?;
     if !matches!(actor.via, Via::Session(_)) {
-        return Err(Problem::forbidden("tokens are created from a browser session"));
+        return Err(Problem::forbidden(
+            "tokens are created from a browser session",
+        ));
     }
     let a = access(&state, actor, &ws, Permission::Read).await?;
-    if req.scopes.is_empty() || req.name.trim().is_empty() || !(1..=365).contains(&req.expires_in_days) {
-        return Err(Problem::bad_request("name, at least one scope and expires_in_days (1–365) are required"));
+    if req.scopes.is_empty()
+        || req.name.trim().is_empty()
+        || !(1..=365).contains(&req.expires_in_days)
+    {
+        return Err(Problem::bad_request(
+            "name, at least one scope and expires_in_days (1–365) are required",
+        ));
     }
     // A token may not carry a scope its creator's role could not use.
     if req.scopes.contains(&Scope::Admin) && !a.role.allows(Permission::ManageAccess)
@@ -92,11 +103,25 @@ pub async fn create(
     state.store.create_token(&t).await?;
     let now = state.clock.now();
     let entry = json!({"type": "token.created", "token": t.id, "name": t.name, "scopes": t.scopes, "by": a.actor.name(), "at": now.to_string()});
-    a.live.record(&state.store, &a.actor.name(), now, vec![entry], vec![]).await.map_err(Problem::internal)?;
-    Ok((StatusCode::CREATED, Json(CreatedToken { id: t.id, secret: raw })))
+    a.live
+        .record(&state.store, &a.actor.name(), now, vec![entry], vec![])
+        .await
+        .map_err(Problem::internal)?;
+    Ok((
+        StatusCode::CREATED,
+        Json(CreatedToken {
+            id: t.id,
+            secret: raw,
+        }),
+    ))
 }
 
-pub fn mint(state: &Shared, workspace_id: &str, account_id: &str, req: &NewToken) -> Result<(ApiToken, String), Problem> {
+pub fn mint(
+    state: &Shared,
+    workspace_id: &str,
+    account_id: &str,
+    req: &NewToken,
+) -> Result<(ApiToken, String), Problem> {
     let raw = format!("cov_{}", secret::token().map_err(Problem::internal)?);
     let now = state.clock.now_ms();
     let scopes: Vec<&str> = req.scopes.iter().map(|s| s.as_str()).collect();
@@ -127,10 +152,17 @@ pub async fn revoke(
 ) -> ApiResult<StatusCode> {
     let a = access(&state, actor, &ws, Permission::ManageAccess).await?;
     let now = state.clock.now();
-    if !state.store.revoke_token(&a.live.workspace.id, &token, now.as_millisecond()).await? {
+    if !state
+        .store
+        .revoke_token(&a.live.workspace.id, &token, now.as_millisecond())
+        .await?
+    {
         return Err(Problem::not_found());
     }
     let entry = json!({"type": "token.revoked", "token": token, "by": a.actor.name(), "at": now.to_string()});
-    a.live.record(&state.store, &a.actor.name(), now, vec![entry], vec![]).await.map_err(Problem::internal)?;
+    a.live
+        .record(&state.store, &a.actor.name(), now, vec![entry], vec![])
+        .await
+        .map_err(Problem::internal)?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -46,14 +46,23 @@ fn info(state: &Shared, slug: &str, role: &str) -> Option<WorkspaceInfo> {
         role: role.to_string(),
         program_source: live.workspace.program_source.clone(),
         ledger_size: view.size,
-        organization: m.as_ref().map(|m| m.value.organization.name.clone()).unwrap_or_default(),
-        product: m.as_ref().map(|m| m.value.product.name.clone()).unwrap_or_default(),
+        organization: m
+            .as_ref()
+            .map(|m| m.value.organization.name.clone())
+            .unwrap_or_default(),
+        product: m
+            .as_ref()
+            .map(|m| m.value.product.name.clone())
+            .unwrap_or_default(),
     })
 }
 
 #[utoipa::path(get, path = "/api/v1/workspaces", tag = "workspaces",
     responses((status = 200, description = "Workspaces the caller belongs to", body = Vec<WorkspaceInfo>), Errors))]
-pub async fn list(State(state): State<Shared>, actor: Actor) -> ApiResult<Json<Vec<WorkspaceInfo>>> {
+pub async fn list(
+    State(state): State<Shared>,
+    actor: Actor,
+) -> ApiResult<Json<Vec<WorkspaceInfo>>> {
     let only = match &actor.via {
         Via::Token(t, _) => Some(t.workspace_id.clone()),
         Via::Session(_) => None,
@@ -84,26 +93,36 @@ pub async fn create(
 ) -> ApiResult<(StatusCode, Json<WorkspaceInfo>)> {
     let Json(req) = body?;
     if !matches!(actor.via, Via::Session(_)) {
-        return Err(Problem::forbidden("workspaces are created from a browser session"));
+        return Err(Problem::forbidden(
+            "workspaces are created from a browser session",
+        ));
     }
     if !actor.account.totp_enabled {
-        return Err(Problem::forbidden("owners must enrol a second factor first"));
+        return Err(Problem::forbidden(
+            "owners must enrol a second factor first",
+        ));
     }
     if !valid_slug(&req.slug) {
-        return Err(Problem::bad_request("slug: 2–40 lowercase letters, digits and dashes"));
+        return Err(Problem::bad_request(
+            "slug: 2–40 lowercase letters, digits and dashes",
+        ));
     }
-    let root = state
-        .settings
-        .import_root
-        .clone()
-        .ok_or_else(|| Problem::forbidden("importing programs by path is disabled on this server (--import-root)"))?;
+    let root = state.settings.import_root.clone().ok_or_else(|| {
+        Problem::forbidden("importing programs by path is disabled on this server (--import-root)")
+    })?;
     let dir = crate::workspaces::resolve_import(&root, &req.program_path)?;
     let live = crate::workspaces::create(&state, &req.slug, &req.name, &dir).await?;
     state
         .store
-        .set_member(&live.workspace.id, &actor.account.id, Role::Owner.as_str(), state.clock.now_ms())
+        .set_member(
+            &live.workspace.id,
+            &actor.account.id,
+            Role::Owner.as_str(),
+            state.clock.now_ms(),
+        )
         .await?;
-    let info = info(&state, &req.slug, Role::Owner.as_str()).ok_or_else(|| Problem::internal("workspace not live"))?;
+    let info = info(&state, &req.slug, Role::Owner.as_str())
+        .ok_or_else(|| Problem::internal("workspace not live"))?;
     Ok((StatusCode::CREATED, Json(info)))
 }
 

@@ -141,7 +141,9 @@ impl FromRequestParts<Shared> for Actor {
                 .and_then(|v| v.to_str().ok())
                 .unwrap_or("");
             if !secret::equal(sent, &session.csrf_token) {
-                return Err(Problem::forbidden("missing or wrong CSRF token (x-csrf-token header)"));
+                return Err(Problem::forbidden(
+                    "missing or wrong CSRF token (x-csrf-token header)",
+                ));
             }
         }
         Ok(Actor {
@@ -162,7 +164,9 @@ impl FromRequestParts<Shared> for PendingActor {
             .and_then(|v| v.to_str().ok())
             .unwrap_or("");
         if !secret::equal(sent, &session.csrf_token) {
-            return Err(Problem::forbidden("missing or wrong CSRF token (x-csrf-token header)"));
+            return Err(Problem::forbidden(
+                "missing or wrong CSRF token (x-csrf-token header)",
+            ));
         }
         Ok(PendingActor { account, session })
     }
@@ -185,10 +189,10 @@ pub async fn access(
 ) -> Result<Access, Problem> {
     let live = state.live(slug).ok_or_else(Problem::not_found)?;
     let ws_id = &live.workspace.id;
-    if let Via::Token(t, _) = &actor.via {
-        if &t.workspace_id != ws_id {
-            return Err(Problem::not_found());
-        }
+    if let Via::Token(t, _) = &actor.via
+        && &t.workspace_id != ws_id
+    {
+        return Err(Problem::not_found());
     }
     let role = state
         .store

@@ -41,7 +41,12 @@ pub fn recovery_codes() -> Result<Vec<String>, getrandom::Error> {
             .iter()
             .map(|b| ALPHABET[usize::from(*b) % ALPHABET.len()] as char)
             .collect();
-        codes.push(format!("{}-{}-{}", &chars[0..4], &chars[4..8], &chars[8..12]));
+        codes.push(format!(
+            "{}-{}-{}",
+            &chars[0..4],
+            &chars[4..8],
+            &chars[8..12]
+        ));
     }
     Ok(codes)
 }

@@ -10,7 +10,8 @@ pub enum TotpError {
 }
 
 fn totp(secret_b32: &str, account: &str) -> Result<Totp, TotpError> {
-    let secret = Secret::try_from_base32(secret_b32).map_err(|e| TotpError::Secret(e.to_string()))?;
+    let secret =
+        Secret::try_from_base32(secret_b32).map_err(|e| TotpError::Secret(e.to_string()))?;
     let mut b = Builder::new()
         .with_algorithm(Algorithm::SHA1)
         .with_digits(6)

@@ -1,0 +1,87 @@
+//! `covenant serve`: the multi-tenant server. With `--demo`, a demo workspace made from
+//! `examples/enforcer-dashboard` and a one-time admin login printed on the terminal.
+
+use covenant_server::clock::Clock;
+use covenant_server::state::Settings;
+use std::path::PathBuf;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub listen: String,
+    /// Data directory: ledgers, evidence files and (by default) the SQLite database.
+    #[arg(long, default_value = ".covenant-server")]
+    pub data: PathBuf,
+    /// Database URL: postgres://… (default: SQLite in the data directory).
+    #[arg(long, env = "COVENANT_DATABASE_URL")]
+    pub database: Option<String>,
+    /// Directory under which programs may be imported by path.
+    #[arg(long)]
+    pub import_root: Option<PathBuf>,
+    /// Clients reach this server over HTTPS (a TLS-terminating proxy): sends HSTS.
+    #[arg(long)]
+    pub behind_https: bool,
+    /// Create a demo workspace and print a one-time admin login.
+    #[arg(long)]
+    pub demo: bool,
+    /// The demo's program.
+    #[arg(long, default_value = "examples/enforcer-dashboard")]
+    pub demo_program: PathBuf,
+    /// Findings to seed the demo with (for load tests).
+    #[arg(long, default_value_t = 0)]
+    pub demo_findings: usize,
+    /// Evidence entries to seed the demo with (for load tests).
+    #[arg(long, default_value_t = 0)]
+    pub demo_evidence: usize,
+    /// Write the demo admin's API token to this file (for scripts), not to the terminal.
+    #[arg(long)]
+    pub token_file: Option<PathBuf>,
+}
+
+pub fn run(args: Args) -> anyhow::Result<u8> {
+    tracing_subscriber::fmt()
+        .json()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(async move {
+        let mut settings = Settings::new(args.data.clone());
+        settings.import_root = args.import_root.clone();
+        settings.https = args.behind_https;
+        let url = args
+            .database
+            .clone()
+            .unwrap_or_else(|| covenant_server::default_database(&settings));
+        let state = covenant_server::start(&url, settings, Clock::System).await?;
+        let listener = tokio::net::TcpListener::bind(&args.listen).await?;
+        if args.demo {
+            let login = covenant_server::demo::create(
+                &state,
+                &args.demo_program,
+                args.demo_findings,
+                args.demo_evidence,
+            )
+            .await?;
+            let now = u64::try_from(state.clock.now().as_second()).unwrap_or(0);
+            let code = covenant_server::auth::totp::code(&login.totp_secret, now)?;
+            println!("Demo workspace `demo` is ready. One-time admin login:");
+            println!("  email:       {}", login.email);
+            println!("  password:    {}", login.password);
+            println!("  TOTP secret: {} (current code {code})", login.totp_secret);
+            if let Some(f) = &args.token_file {
+                std::fs::write(f, &login.token)?;
+                println!("  API token written to {}", f.display());
+            }
+        }
+        println!("listening on http://{}", listener.local_addr()?);
+        covenant_server::serve(state, listener).await
+    })?;
+    Ok(crate::exit::OK)
+}
