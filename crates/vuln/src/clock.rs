@@ -1,8 +1,8 @@
 //! Findings as the engine sees them: SLA clocks folded from the ledger's finding events.
 
+use crate::{FindingEvent, FindingSet, Status};
 use covenant_engine::finding::{FindingClock, FindingState, SlaTerms};
 use covenant_model::commitment::Severity;
-use crate::{FindingEvent, FindingSet, Status};
 use jiff::Timestamp;
 use serde_json::Value;
 use std::collections::HashMap;

@@ -61,8 +61,8 @@ pub async fn list(
     Path(ws): Path<String>,
     q: Result<Query<Filter>, axum::extract::rejection::QueryRejection>,
 ) -> ApiResult<Json<Page<EvidenceInfo>>> {
-    let Query(f) = q?;
     let a = access(&state, actor, &ws, Permission::ReadEvidence).await?;
+    let Query(f) = q?;
     let limit = crate::api::PageQuery {
         limit: f.limit,
         cursor: None,
@@ -100,9 +100,10 @@ pub async fn upload(
     State(state): State<Shared>,
     actor: Actor,
     Path(ws): Path<String>,
-    mut form: Multipart,
+    form: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> ApiResult<(StatusCode, Json<EvidenceInfo>)> {
     let a = access(&state, actor, &ws, Permission::Record).await?;
+    let mut form = form.map_err(|e| Problem::bad_request(e.body_text()))?;
     let (mut file, mut control, mut kind, mut effective, mut note) = (None, None, None, None, None);
     while let Some(field) = form
         .next_field()

@@ -101,8 +101,8 @@ pub async fn list(
     Path(ws): Path<String>,
     q: Result<Query<Filter>, axum::extract::rejection::QueryRejection>,
 ) -> ApiResult<Json<Page<FindingInfo>>> {
-    let Query(f) = q?;
     let a = access(&state, actor, &ws, Permission::Read).await?;
+    let Query(f) = q?;
     let limit = crate::api::PageQuery {
         limit: f.limit,
         cursor: None,
@@ -162,8 +162,8 @@ pub async fn triage(
     Path((ws, id)): Path<(String, String)>,
     body: Result<Json<Triage>, axum::extract::rejection::JsonRejection>,
 ) -> ApiResult<Json<FindingInfo>> {
-    let Json(t) = body?;
     let a = access(&state, actor, &ws, Permission::Decide).await?;
+    let Json(t) = body?;
     let view = a.live.view();
     if view.finding_set.get(&id).is_none() {
         return Err(Problem::not_found());
@@ -224,9 +224,10 @@ pub async fn import(
     State(state): State<Shared>,
     actor: Actor,
     Path(ws): Path<String>,
-    mut form: Multipart,
+    form: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> ApiResult<Json<Ingested>> {
     let a = access(&state, actor, &ws, Permission::Record).await?;
+    let mut form = form.map_err(|e| Problem::bad_request(e.body_text()))?;
     let mut file: Option<(String, Vec<u8>)> = None;
     while let Some(field) = form
         .next_field()

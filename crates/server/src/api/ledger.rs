@@ -104,8 +104,8 @@ pub async fn entries(
     Path(ws): Path<String>,
     q: Result<Query<PageQuery>, axum::extract::rejection::QueryRejection>,
 ) -> ApiResult<Json<Page<EntryInfo>>> {
-    let Query(q) = q?;
     let a = access(&state, actor, &ws, Permission::ReadEvidence).await?;
+    let Query(q) = q?;
     let limit = q.limit()?;
     let from = match &q.cursor {
         None => 0,
@@ -238,8 +238,8 @@ pub async fn consistency(
     Path(ws): Path<String>,
     q: Result<Query<Between>, axum::extract::rejection::QueryRejection>,
 ) -> ApiResult<Json<Consistency>> {
-    let Query(b) = q?;
     let a = access(&state, actor, &ws, Permission::ReadEvidence).await?;
+    let Query(b) = q?;
     if b.old > b.new || b.new > a.live.view().size || b.old == 0 {
         return Err(Problem::bad_request("need 0 < old <= new <= ledger size"));
     }

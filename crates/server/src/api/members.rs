@@ -62,8 +62,8 @@ pub async fn set(
     Path(ws): Path<String>,
     body: Result<Json<SetMember>, axum::extract::rejection::JsonRejection>,
 ) -> ApiResult<StatusCode> {
-    let Json(req) = body?;
     let a = access(&state, actor, &ws, Permission::ManageAccess).await?;
+    let Json(req) = body?;
     let target = state
         .store
         .account_by_email(&req.email.trim().to_lowercase())

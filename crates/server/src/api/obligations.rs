@@ -31,8 +31,8 @@ pub async fn list(
     Path(ws): Path<String>,
     q: Result<Query<Filter>, axum::extract::rejection::QueryRejection>,
 ) -> ApiResult<Json<Page<crate::api::program::Item>>> {
-    let Query(f) = q?;
     let a = access(&state, actor, &ws, Permission::Read).await?;
+    let Query(f) = q?;
     let eval = a
         .live
         .evaluation(state.clock.now())

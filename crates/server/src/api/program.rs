@@ -101,8 +101,8 @@ pub async fn controls(
     Path(ws): Path<String>,
     q: Result<Query<PageQuery>, axum::extract::rejection::QueryRejection>,
 ) -> ApiResult<Json<Page<Item>>> {
-    let Query(q) = q?;
     let a = access(&state, actor, &ws, Permission::Read).await?;
+    let Query(q) = q?;
     let eval = a
         .live
         .evaluation(state.clock.now())
@@ -150,8 +150,8 @@ pub async fn commitments(
     Path(ws): Path<String>,
     q: Result<Query<PageQuery>, axum::extract::rejection::QueryRejection>,
 ) -> ApiResult<Json<Page<Item>>> {
-    let Query(q) = q?;
     let a = access(&state, actor, &ws, Permission::Read).await?;
+    let Query(q) = q?;
     let eval = a
         .live
         .evaluation(state.clock.now())

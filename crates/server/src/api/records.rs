@@ -142,6 +142,7 @@ pub async fn open_incident(
     Path(ws): Path<String>,
     body: B<NewIncident>,
 ) -> ApiResult<(StatusCode, Json<Record>)> {
+    access(&state, actor.clone(), &ws, Permission::Record).await?;
     let Json(r) = body?;
     if r.incident.trim().is_empty() || r.title.trim().is_empty() {
         return Err(Problem::bad_request("incident and title are required"));
@@ -173,6 +174,7 @@ pub async fn incident_step(
     Path((ws, incident)): Path<(String, String)>,
     body: B<IncidentStep>,
 ) -> ApiResult<(StatusCode, Json<Record>)> {
+    access(&state, actor.clone(), &ws, Permission::Record).await?;
     let Json(r) = body?;
     let known = state.live(&ws).is_some_and(|l| {
         l.view()
@@ -225,6 +227,7 @@ pub async fn release(
     Path(ws): Path<String>,
     body: B<NewRelease>,
 ) -> ApiResult<(StatusCode, Json<Record>)> {
+    access(&state, actor.clone(), &ws, Permission::Record).await?;
     let Json(r) = body?;
     if r.version.trim().is_empty() {
         return Err(Problem::bad_request("version is required"));
@@ -267,6 +270,7 @@ pub async fn waive(
     Path(ws): Path<String>,
     body: B<NewWaiver>,
 ) -> ApiResult<(StatusCode, Json<Record>)> {
+    access(&state, actor.clone(), &ws, Permission::Decide).await?;
     let Json(r) = body?;
     if r.reason.trim().is_empty() || r.approver.trim().is_empty() || r.obligation.trim().is_empty()
     {

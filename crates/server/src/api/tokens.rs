@@ -78,13 +78,14 @@ pub async fn create(
     Path(ws): Path<String>,
     body: Result<Json<NewToken>, axum::extract::rejection::JsonRejection>,
 ) -> ApiResult<(StatusCode, Json<CreatedToken>)> {
-    let Json(req) = body?;
-    if !matches!(actor.via, Via::Session(_)) {
+    let session = matches!(actor.via, Via::Session(_));
+    let a = access(&state, actor, &ws, Permission::Read).await?;
+    if !session {
         return Err(Problem::forbidden(
             "tokens are created from a browser session",
         ));
     }
-    let a = access(&state, actor, &ws, Permission::Read).await?;
+    let Json(req) = body?;
     if req.scopes.is_empty()
         || req.name.trim().is_empty()
         || !(1..=365).contains(&req.expires_in_days)
