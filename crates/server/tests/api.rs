@@ -468,8 +468,82 @@ async fn token_scopes(s: Server) {
         .with_ledger(|l| l.size())
         .await;
     assert_eq!(size, s.state.live("alpha").unwrap().view().size);
-    // Revocation and expiry are checked in auth::actor; their end-to-end test failed
-    // here for a reason not yet found (see issue 7's closing note), so it is not claimed.
+
+    // An owner's admin token lists the tokens and revokes the write token; it stops working
+    // at once, and the revocation is in the ledger.
+    let (owner, _, _) = account(&s, "owner@alpha.test", true).await;
+    member(&s, "alpha", &owner, Role::Owner).await;
+    let admin = token(&s, "alpha", &owner, vec![Scope::Admin]).await;
+    let tokens: Value = c
+        .get(format!("{}/api/v1/workspaces/alpha/tokens", s.base))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let used: Vec<&Value> = tokens
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["scopes"] == json!(["write"]))
+        .collect();
+    assert_eq!(used.len(), 1, "{tokens}");
+    let id = used[0]["id"].as_str().unwrap();
+    let r = c
+        .delete(format!("{}/api/v1/workspaces/alpha/tokens/{id}", s.base))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    let r = c.get(&url).bearer_auth(&write).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    let r = c
+        .delete(format!("{}/api/v1/workspaces/alpha/tokens/{id}", s.base))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND, "revoked twice");
+    let r = c.get(&url).bearer_auth(&read).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK, "other tokens keep working");
+    // Tokens expire (30 days here) whatever their use.
+    s.state
+        .clock
+        .advance(jiff::SignedDuration::from_hours(30 * 24));
+    let r = c.get(&url).bearer_auth(&read).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+}
+
+/// A workspace never loses its last owner: the owner cannot demote or remove itself until
+/// another member is owner.
+async fn last_owner(s: Server) {
+    two_workspaces(&s).await;
+    let (owner, _, _) = account(&s, "owner@alpha.test", true).await;
+    member(&s, "alpha", &owner, Role::Owner).await;
+    let (other, _, _) = account(&s, "second@alpha.test", true).await;
+    member(&s, "alpha", &other, Role::Admin).await;
+    let admin = token(&s, "alpha", &owner, vec![Scope::Admin]).await;
+    let c = client();
+    let url = format!("{}/api/v1/workspaces/alpha/members", s.base);
+    let demote = |email: &str, role: &str| {
+        c.put(&url)
+            .bearer_auth(&admin)
+            .json(&json!({"email": email, "role": role}))
+            .send()
+    };
+    let r = demote(&owner, "viewer").await.unwrap();
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    let r = demote(&other, "owner").await.unwrap();
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    let r = demote(&owner, "viewer").await.unwrap();
+    assert_eq!(
+        r.status(),
+        StatusCode::NO_CONTENT,
+        "no longer the last owner"
+    );
 }
 
 /// Evidence uploaded for an overdue obligation makes it met, and its inclusion proof
@@ -635,3 +709,4 @@ both!(totp_enforced);
 both!(lockout);
 both!(token_scopes);
 both!(evidence_meets_obligation);
+both!(last_owner);

@@ -337,10 +337,11 @@ pub async fn oidc_login(State(state): State<Shared>) -> ApiResult<Redirect> {
 /// created by invitation, never by signing in).
 pub async fn oidc_callback(
     State(state): State<Shared>,
-    Query(cb): Query<Callback>,
+    cb: Result<Query<Callback>, axum::extract::rejection::QueryRejection>,
     _headers: HeaderMap,
 ) -> ApiResult<Response> {
     let client = state.oidc.as_ref().ok_or_else(Problem::not_found)?;
+    let Query(cb) = cb?;
     let (Some(code), Some(st)) = (cb.code, cb.state) else {
         return Err(Problem::bad_request("missing code or state"));
     };

@@ -1,12 +1,13 @@
 //! Evidence: upload a file for a control, list, download, and its inclusion proof.
 
+use super::Path;
 use crate::api::{Errors, Page, page, time};
 use crate::auth::actor::{Actor, access};
 use crate::problem::{ApiResult, Problem};
 use crate::role::Permission;
 use crate::state::Shared;
 use axum::Json;
-use axum::extract::{Multipart, Path, Query, State};
+use axum::extract::{Multipart, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use covenant_ledger::EvidenceAdded;

@@ -1,12 +1,13 @@
 //! Vulnerability findings: import scanner output, list with filters, triage.
 
+use super::Path;
 use crate::api::{Errors, Page, page};
 use crate::auth::actor::{Actor, access};
 use crate::problem::{ApiResult, Problem};
 use crate::role::Permission;
 use crate::state::Shared;
 use axum::Json;
-use axum::extract::{Multipart, Path, Query, State};
+use axum::extract::{Multipart, Query, State};
 use covenant_store::{FindingFilter, FindingRow, Projection};
 use covenant_vuln::{Finding, FindingEvent, FindingSet};
 use serde::{Deserialize, Serialize};

@@ -1,13 +1,14 @@
 //! The workspace ledger: its state, signed checkpoints, entries, proofs and an export
 //! an auditor verifies offline with `covenant ledger verify`.
 
+use super::Path;
 use crate::api::{Errors, Page, PageQuery, time};
 use crate::auth::actor::{Actor, access};
 use crate::problem::{ApiResult, Problem};
 use crate::role::Permission;
 use crate::state::Shared;
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};

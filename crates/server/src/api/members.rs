@@ -1,12 +1,13 @@
 //! Members of a workspace and their roles.
 
+use super::Path;
 use crate::api::{Errors, time};
 use crate::auth::actor::access;
 use crate::problem::{ApiResult, Problem};
 use crate::role::{Permission, Role};
 use crate::state::Shared;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -80,6 +81,18 @@ pub async fn set(
         return Err(Problem::forbidden(
             "only owners grant or remove the owner role",
         ));
+    }
+    if current == Some(Role::Owner) && req.role != Role::Owner {
+        let members = state.store.members(&a.live.workspace.id).await?;
+        let owners = members
+            .iter()
+            .filter(|m| m.role == Role::Owner.as_str())
+            .count();
+        if owners <= 1 {
+            return Err(Problem::conflict(
+                "a workspace keeps at least one owner; make another member owner first",
+            ));
+        }
     }
     let now = state.clock.now();
     state

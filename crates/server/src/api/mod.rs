@@ -12,6 +12,7 @@ pub mod tokens;
 pub mod workspaces;
 
 use crate::problem::Problem;
+use axum::extract::FromRequestParts;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, IntoResponses, ToSchema};
 
@@ -69,10 +70,18 @@ pub enum Errors {
     Throttled(#[to_schema] Problem),
 }
 
+/// axum's `Path`, answering a segment that does not parse (a negative or overflowing
+/// sequence number) as the RFC 9457 404 every unknown object gets, instead of axum's
+/// plain-text 400: such a segment names no object.
+#[derive(FromRequestParts)]
+#[from_request(via(axum::extract::Path), rejection(Problem))]
+pub struct Path<T>(pub T);
+
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct PageQuery {
     /// Items per page, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
     /// The `next` value of the previous page.
     pub cursor: Option<String>,

@@ -1,12 +1,13 @@
 //! Obligations at this moment: status, due date, what met them.
 
+use super::Path;
 use crate::api::{Errors, Page, PageQuery, page_slice};
 use crate::auth::actor::{Actor, access};
 use crate::problem::{ApiResult, Problem};
 use crate::role::Permission;
 use crate::state::Shared;
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use serde::Deserialize;
 use serde_json::Value;
 use utoipa::IntoParams;

@@ -1,13 +1,14 @@
 //! The workspace's program (controls, commitments), reloading it, and its published
 //! documents rendered from the program and the evaluation.
 
+use super::Path;
 use crate::api::{Errors, Page, PageQuery, page_slice};
 use crate::auth::actor::{Actor, access};
 use crate::problem::{ApiResult, Problem};
 use crate::role::Permission;
 use crate::state::Shared;
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
@@ -254,7 +255,9 @@ pub async fn documents(
 
 #[utoipa::path(get, path = "/api/v1/workspaces/{workspace}/documents/{path}", tag = "documents",
     params(("workspace" = String, Path, description = "Workspace slug"), ("path" = String, Path, description = "Document path, e.g. `matrix.md`")),
-    responses((status = 200, description = "The document", content_type = "text/plain"), Errors))]
+    responses((status = 200, description = "The document, typed by its extension", content(
+        (String = "text/markdown"), (String = "text/html"), (serde_json::Value = "application/json"),
+        (String = "image/svg+xml"), (Vec<u8> = "application/octet-stream"))), Errors))]
 pub async fn document(
     State(state): State<Shared>,
     actor: Actor,

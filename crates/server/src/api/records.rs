@@ -1,12 +1,13 @@
 //! Incidents, releases and waivers: events that start, stop or pause obligation clocks.
 
+use super::Path;
 use crate::api::{Errors, Page, PageQuery, page, time};
 use crate::auth::actor::{Actor, access};
 use crate::problem::{ApiResult, Problem};
 use crate::role::Permission;
 use crate::state::Shared;
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use covenant_engine::event::Event;
 use serde::{Deserialize, Serialize};

@@ -1,5 +1,6 @@
 //! Scoped API tokens: created with an expiry, shown once, stored hashed.
 
+use super::Path;
 use crate::api::{Errors, time};
 use crate::auth::actor::{Actor, Via, access};
 use crate::auth::secret;
@@ -7,7 +8,7 @@ use crate::problem::{ApiResult, Problem};
 use crate::role::{Permission, Scope};
 use crate::state::Shared;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use covenant_store::ApiToken;
 use serde::{Deserialize, Serialize};

@@ -1,13 +1,14 @@
 //! Workspaces: the caller's list, creation from a program directory, and the dashboard
 //! summary.
 
+use super::Path;
 use crate::api::Errors;
 use crate::auth::actor::{Actor, Via, access};
 use crate::problem::{ApiResult, Problem};
 use crate::role::{Permission, Role};
 use crate::state::Shared;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use covenant_engine::claim::{ClaimState, Health};
 use covenant_engine::obligation::Status;
