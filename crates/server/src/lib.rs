@@ -26,6 +26,14 @@ use std::sync::Arc;
 /// Connects the store, opens every workspace and returns the shared state.
 pub async fn start(database_url: &str, settings: Settings, clock: Clock) -> anyhow::Result<Shared> {
     std::fs::create_dir_all(&settings.data)?;
+    // Discovery first: a misconfigured provider stops the start, not the first login.
+    let oidc = match &settings.oidc {
+        Some(cfg) => {
+            oidc::install_crypto_provider();
+            Some(oidc::OidcClient::discover(cfg).await?)
+        }
+        None => None,
+    };
     let store = covenant_store::Store::connect(database_url).await?;
     let state = Arc::new(AppState {
         store,
@@ -33,7 +41,7 @@ pub async fn start(database_url: &str, settings: Settings, clock: Clock) -> anyh
         settings,
         live: Default::default(),
         metrics: Default::default(),
-        oidc: None,
+        oidc,
     });
     workspaces::open_all(&state).await?;
     Ok(state)

@@ -21,6 +21,8 @@ pub struct Settings {
     pub session_absolute_ms: i64,
     /// Largest request body accepted, in bytes (evidence uploads included).
     pub max_body: usize,
+    /// OpenID Connect single sign-on, discovered at start.
+    pub oidc: Option<crate::oidc::OidcConfig>,
 }
 
 impl Settings {
@@ -32,6 +34,7 @@ impl Settings {
             session_idle_ms: 30 * 60 * 1000,
             session_absolute_ms: 12 * 60 * 60 * 1000,
             max_body: 32 * 1024 * 1024,
+            oidc: None,
         }
     }
 }

@@ -37,6 +37,34 @@ pub struct Args {
     /// Write the demo admin's API token to this file (for scripts), not to the terminal.
     #[arg(long)]
     pub token_file: Option<PathBuf>,
+    /// OpenID Connect single sign-on: the provider's issuer URL (exactly as in its
+    /// discovery document).
+    #[arg(long, requires_all = ["oidc_client_id", "public_url"])]
+    pub oidc_issuer: Option<String>,
+    /// The client id registered at the provider.
+    #[arg(long)]
+    pub oidc_client_id: Option<String>,
+    /// The client secret; prefer the environment variable, which `ps` does not show.
+    /// Without one the client is public and PKCE alone protects the code.
+    #[arg(long, env = "COVENANT_OIDC_CLIENT_SECRET", hide_env_values = true)]
+    pub oidc_client_secret: Option<String>,
+    /// The URL browsers reach this server at, e.g. `https://covenant.example.com`;
+    /// register `<public-url>/api/v1/auth/oidc/callback` at the provider.
+    #[arg(long)]
+    pub public_url: Option<String>,
+}
+
+/// The SSO settings, when an issuer is given (clap has checked the rest is there).
+fn oidc(args: &Args) -> Option<covenant_server::oidc::OidcConfig> {
+    let issuer = args.oidc_issuer.clone()?;
+    let public = args.public_url.as_deref()?.trim_end_matches('/');
+    Some(covenant_server::oidc::OidcConfig {
+        issuer,
+        client_id: args.oidc_client_id.clone()?,
+        client_secret: args.oidc_client_secret.clone(),
+        redirect_url: format!("{public}/api/v1/auth/oidc/callback"),
+        scopes: vec!["email".to_owned(), "profile".to_owned()],
+    })
 }
 
 pub fn run(args: Args) -> anyhow::Result<u8> {
@@ -55,6 +83,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         let mut settings = Settings::new(args.data.clone());
         settings.import_root = args.import_root.clone();
         settings.https = args.behind_https;
+        settings.oidc = oidc(&args);
         let url = args
             .database
             .clone()
