@@ -40,7 +40,9 @@ pub async fn create(
             let dir = program
                 .canonicalize()
                 .map_err(|e| DemoError(format!("{}: {e}", program.display())))?;
-            let live = crate::workspaces::create(state, "demo", "Demo workspace", &dir).await?;
+            let live =
+                crate::workspaces::create(state, "demo", "Demo workspace", &dir, "account:demo")
+                    .await?;
             history(state, &live, findings, evidence).await?;
             live
         }

@@ -16,6 +16,7 @@ pub mod openapi;
 pub mod problem;
 pub mod role;
 pub mod state;
+pub mod tls;
 pub mod workspaces;
 
 use clock::Clock;
@@ -53,8 +54,15 @@ pub fn default_database(settings: &Settings) -> String {
 }
 
 /// Serves until SIGINT or SIGTERM, then finishes the requests in flight.
-pub async fn serve(state: Shared, listener: tokio::net::TcpListener) -> anyhow::Result<()> {
+/// Serves until SIGINT or SIGTERM, on plain TCP or on a [`tls::TlsListener`].
+pub async fn serve<L>(state: Shared, listener: L) -> anyhow::Result<()>
+where
+    L: axum::serve::Listener<Addr = SocketAddr>,
+{
     let app = app::router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
+    // axum gives any listener's address to `ConnectInfo` only through `tap_io`; the tap
+    // itself does nothing.
+    let listener = axum::serve::ListenerExt::tap_io(listener, |_| {});
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await?;

@@ -32,6 +32,8 @@ pub enum LiveError {
     Engine(#[from] covenant_engine::evaluate::EvalError),
     #[error("entry is not canonical JSON: {0}")]
     Canonical(String),
+    #[error("the evaluation task failed: {0}")]
+    Evaluation(String),
     #[error(
         "the ledger files are behind the database at entry {0}; the workspace is read-only until restart"
     )]
@@ -48,6 +50,15 @@ pub struct View {
     pub finding_set: FindingSet,
     /// Ledger entries committed.
     pub size: u64,
+    /// Evidence records among `events`, kept so that summaries need not scan them.
+    pub evidence: usize,
+}
+
+fn evidence_in(events: &[(u64, Event)]) -> usize {
+    events
+        .iter()
+        .filter(|(_, e)| matches!(e, Event::EvidenceAdded { .. }))
+        .count()
 }
 
 pub struct Live {
@@ -58,6 +69,9 @@ pub struct Live {
     signer: NoteSigner,
     pub blobs: Box<dyn Blobs>,
     cache: Mutex<Option<(u64, i64, Arc<Evaluation>)>>,
+    /// Held while an evaluation is computed, so that a burst of requests after a write or
+    /// at a minute's turn computes it once instead of once per request.
+    computing: tokio::sync::Mutex<()>,
     poisoned: std::sync::atomic::AtomicBool,
 }
 
@@ -83,6 +97,7 @@ fn fold(program: Arc<Program>, events_values: &[(u64, Value)], size: u64) -> Vie
         .collect();
     View {
         program,
+        evidence: evidence_in(&events),
         events,
         findings: covenant_vuln::clock::from_values(&finding_values),
         finding_set: finding_set(&finding_values),
@@ -143,6 +158,7 @@ impl Live {
             ledger: tokio::sync::Mutex::new(ledger),
             signer,
             cache: Mutex::new(None),
+            computing: tokio::sync::Mutex::new(()),
             poisoned: std::sync::atomic::AtomicBool::new(false),
         })
     }
@@ -217,6 +233,7 @@ impl Live {
         let mut values: Vec<(u64, Value)> = old.finding_values.clone();
         let mut events = old.events.clone();
         let mut finding_changed = false;
+        let mut evidence = old.evidence;
         for (seq, e) in seqs.iter().zip(entries) {
             if e.get("type")
                 .and_then(Value::as_str)
@@ -226,6 +243,7 @@ impl Live {
                 finding_changed = true;
             } else {
                 let (parsed, _) = parse_events([(*seq, &e)]);
+                evidence += evidence_in(&parsed);
                 events.extend(parsed);
             }
         }
@@ -244,6 +262,7 @@ impl Live {
             findings,
             finding_set: set,
             size: ledger.size(),
+            evidence,
         });
         Ok(seqs)
     }
@@ -257,6 +276,7 @@ impl Live {
             findings: old.findings.clone(),
             finding_set: old.finding_set.clone(),
             size: old.size,
+            evidence: old.evidence,
         });
         if let Ok(mut c) = self.cache.lock() {
             *c = None;
@@ -264,28 +284,44 @@ impl Live {
     }
 
     /// The evaluation at `now`, computed at most once per minute and ledger size: the
-    /// dashboard is read far more often than anything changes.
-    pub fn evaluation(&self, now: Timestamp) -> Result<Arc<Evaluation>, LiveError> {
+    /// dashboard is read far more often than anything changes. The computation runs on the
+    /// blocking pool (it takes milliseconds to seconds on a large workspace), one at a time.
+    pub async fn evaluation(&self, now: Timestamp) -> Result<Arc<Evaluation>, LiveError> {
         let view = self.view();
         let minute = now.as_second().div_euclid(60);
-        if let Ok(c) = self.cache.lock()
-            && let Some((size, m, eval)) = c.as_ref()
-            && *size == view.size
-            && *m == minute
-        {
-            return Ok(eval.clone());
+        if let Some(eval) = self.cached(view.size, minute) {
+            return Ok(eval);
+        }
+        let _computing = self.computing.lock().await;
+        // Whoever held the lock before may have computed just this.
+        if let Some(eval) = self.cached(view.size, minute) {
+            return Ok(eval);
         }
         let at = Timestamp::from_second(minute * 60).unwrap_or(now);
-        let eval = Arc::new(covenant_engine::evaluate(
-            &view.program,
-            &view.events,
-            &view.findings,
-            at,
-        )?);
+        let size = view.size;
+        let started = std::time::Instant::now();
+        let eval = tokio::task::spawn_blocking(move || {
+            covenant_engine::evaluate(&view.program, &view.events, &view.findings, at)
+        })
+        .await
+        .map_err(|e| LiveError::Evaluation(e.to_string()))??;
+        tracing::info!(
+            workspace = %self.workspace.slug,
+            ledger_size = size,
+            millis = started.elapsed().as_millis() as u64,
+            "evaluation computed"
+        );
+        let eval = Arc::new(eval);
         if let Ok(mut c) = self.cache.lock() {
-            *c = Some((view.size, minute, eval.clone()));
+            *c = Some((size, minute, eval.clone()));
         }
         Ok(eval)
+    }
+
+    fn cached(&self, size: u64, minute: i64) -> Option<Arc<Evaluation>> {
+        let c = self.cache.lock().ok()?;
+        let (s, m, eval) = c.as_ref()?;
+        (*s == size && *m == minute).then(|| eval.clone())
     }
 
     /// Signs a checkpoint of the ledger as it stands.

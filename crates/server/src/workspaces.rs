@@ -46,11 +46,60 @@ pub fn resolve_import(root: &Path, rel: &str) -> Result<PathBuf, Problem> {
     Ok(dir)
 }
 
+/// When the program directory is in a git checkout: the commit it is at and whether the
+/// directory has uncommitted changes, so the ledger says which version of the program was
+/// in force. It runs `git` itself: resolving HEAD (packed refs, worktrees, submodules) is
+/// git's job, and the server, unlike the domain crates, may start processes.
+pub async fn git_revision(dir: &Path) -> Option<serde_json::Value> {
+    let dir = dir.to_path_buf();
+    tokio::task::spawn_blocking(move || {
+        let run = |args: &[&str]| {
+            let out = std::process::Command::new("git")
+                .arg("-C")
+                .arg(&dir)
+                .args(args)
+                .output()
+                .ok()?;
+            out.status
+                .success()
+                .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+        };
+        let commit = run(&["rev-parse", "--verify", "HEAD"])?;
+        let dirty = !run(&["status", "--porcelain", "--", "."])?.is_empty();
+        Some(serde_json::json!({"commit": commit, "dirty": dirty}))
+    })
+    .await
+    .ok()
+    .flatten()
+}
+
+/// The ledger entry saying which program a workspace now runs, and who put it there.
+pub async fn program_entry(
+    kind: &str,
+    dir: &Path,
+    actor: &str,
+    now: jiff::Timestamp,
+) -> serde_json::Value {
+    let mut entry = serde_json::json!({
+        "type": kind,
+        "source": dir.display().to_string(),
+        "by": actor,
+        "at": now.to_string(),
+    });
+    if let Some(git) = git_revision(dir).await {
+        entry["git"] = git;
+    }
+    entry
+}
+
+/// Creates a workspace running the program in `dir`; its first ledger entry
+/// (`program.imported`) names the source, its git revision if any, and `actor`.
 pub async fn create(
     state: &Shared,
     slug: &str,
     name: &str,
     dir: &Path,
+    actor: &str,
 ) -> Result<Arc<Live>, Problem> {
     let (program, _) = load_program(dir)?;
     let id = state.new_id()?;
@@ -65,6 +114,11 @@ pub async fn create(
         )
         .await?;
     let live = Live::open(&state.store, ws, &state.settings.data, program)
+        .await
+        .map_err(Problem::internal)?;
+    let now = state.clock.now();
+    let entry = program_entry("program.imported", dir, actor, now).await;
+    live.record(&state.store, actor, now, vec![entry], vec![])
         .await
         .map_err(Problem::internal)?;
     Ok(state.insert_live(live))

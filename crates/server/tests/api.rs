@@ -130,10 +130,10 @@ async fn token(s: &Server, ws: &str, email: &str, scopes: Vec<Scope>) -> String 
 }
 
 async fn two_workspaces(s: &Server) {
-    covenant_server::workspaces::create(&s.state, "alpha", "Alpha", &program())
+    covenant_server::workspaces::create(&s.state, "alpha", "Alpha", &program(), "test")
         .await
         .unwrap();
-    covenant_server::workspaces::create(&s.state, "beta", "Beta", &program())
+    covenant_server::workspaces::create(&s.state, "beta", "Beta", &program(), "test")
         .await
         .unwrap();
     // Beta has objects of every kind, so a leak would have something to show.
@@ -517,6 +517,85 @@ async fn token_scopes(s: Server) {
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
 }
 
+fn git(dir: &std::path::Path, args: &[&str]) -> String {
+    let out = std::process::Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args([
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@t",
+            "-c",
+            "commit.gpgsign=false",
+        ])
+        .args(args)
+        .output()
+        .expect("git runs");
+    assert!(out.status.success(), "git {args:?}: {out:?}");
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let target = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), target).unwrap();
+        }
+    }
+}
+
+/// A workspace's first ledger entry names its program's source, the git commit of that
+/// checkout and whether it had uncommitted changes; a reload records the new commit.
+async fn program_git_revision(s: Server) {
+    let repo = tempfile::tempdir().unwrap();
+    copy_dir(&program(), repo.path());
+    git(repo.path(), &["init", "-q"]);
+    git(repo.path(), &["add", "."]);
+    git(repo.path(), &["commit", "-q", "-m", "program"]);
+    let first = git(repo.path(), &["rev-parse", "HEAD"]);
+    let live = covenant_server::workspaces::create(&s.state, "gamma", "Gamma", repo.path(), "test")
+        .await
+        .unwrap();
+    let entries = s
+        .state
+        .store
+        .entries_from(&live.workspace.id, 0, 10)
+        .await
+        .unwrap();
+    assert_eq!(entries.len(), 1);
+    assert_eq!(entries[0].entry_type, "program.imported");
+    assert_eq!(entries[0].actor, "test");
+    let body: Value = serde_json::from_str(&entries[0].body).unwrap();
+    assert_eq!(body["git"], json!({"commit": first, "dirty": false}));
+
+    // An uncommitted edit shows as dirty on reload, under the same commit.
+    std::fs::write(repo.path().join("NOTES.txt"), "draft").unwrap();
+    let (owner, _, _) = account(&s, "owner@gamma.test", true).await;
+    member(&s, "gamma", &owner, Role::Owner).await;
+    let t = token(&s, "gamma", &owner, vec![Scope::Admin]).await;
+    let r = client()
+        .post(format!("{}/api/v1/workspaces/gamma/program/reload", s.base))
+        .bearer_auth(&t)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let entries = s
+        .state
+        .store
+        .entries_from(&live.workspace.id, 0, 10)
+        .await
+        .unwrap();
+    let body: Value = serde_json::from_str(&entries[1].body).unwrap();
+    assert_eq!(body["type"], "program.reloaded");
+    assert_eq!(body["git"], json!({"commit": first, "dirty": true}));
+}
+
 /// A workspace never loses its last owner: the owner cannot demote or remove itself until
 /// another member is owner.
 async fn last_owner(s: Server) {
@@ -710,3 +789,4 @@ both!(lockout);
 both!(token_scopes);
 both!(evidence_meets_obligation);
 both!(last_owner);
+both!(program_git_revision);

@@ -67,17 +67,24 @@ pub(crate) async fn upsert(
 
 impl Store {
     pub async fn findings(&self, workspace_id: &str, f: &FindingFilter) -> Result<Vec<FindingRow>> {
-        let rows = sqlx::query(sql(format!(
-            "SELECT {COLUMNS} FROM finding WHERE workspace_id = $1 AND ($2 = '' OR status = $2) \
-             AND ($3 = '' OR severity = $3) AND id > $4 ORDER BY id LIMIT $5"
-        )))
-        .bind(workspace_id)
-        .bind(f.status.as_deref().unwrap_or(""))
-        .bind(f.severity.as_deref().unwrap_or(""))
-        .bind(f.after.as_deref().unwrap_or(""))
-        .bind(f.limit)
-        .fetch_all(&self.pool)
-        .await?;
+        // Only the filters given go into the text: `($2 = '' OR status = $2)` would make
+        // PostgreSQL's generic plan for the prepared statement ignore the indexes.
+        let mut text = format!("SELECT {COLUMNS} FROM finding WHERE workspace_id = $1 AND id > $2");
+        let filters: Vec<(&str, &str)> = [("status", &f.status), ("severity", &f.severity)]
+            .into_iter()
+            .filter_map(|(column, value)| Some((column, value.as_deref()?)))
+            .collect();
+        for (i, (column, _)) in filters.iter().enumerate() {
+            text.push_str(&format!(" AND {column} = ${}", i + 3));
+        }
+        text.push_str(&format!(" ORDER BY id LIMIT ${}", filters.len() + 3));
+        let mut query = sqlx::query(sql(text))
+            .bind(workspace_id)
+            .bind(f.after.as_deref().unwrap_or(""));
+        for (_, value) in &filters {
+            query = query.bind(*value);
+        }
+        let rows = query.bind(f.limit).fetch_all(&self.pool).await?;
         rows.iter().map(finding).collect()
     }
 

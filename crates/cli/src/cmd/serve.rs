@@ -48,6 +48,12 @@ pub struct Args {
     /// Without one the client is public and PKCE alone protects the code.
     #[arg(long, env = "COVENANT_OIDC_CLIENT_SECRET", hide_env_values = true)]
     pub oidc_client_secret: Option<String>,
+    /// Serve HTTPS with this PEM certificate chain (leaf first); needs --tls-key.
+    #[arg(long, requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The PEM private key of --tls-cert.
+    #[arg(long, requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
     /// The URL browsers reach this server at, e.g. `https://covenant.example.com`;
     /// register `<public-url>/api/v1/auth/oidc/callback` at the provider.
     #[arg(long)]
@@ -82,7 +88,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     rt.block_on(async move {
         let mut settings = Settings::new(args.data.clone());
         settings.import_root = args.import_root.clone();
-        settings.https = args.behind_https;
+        settings.https = args.behind_https || args.tls_cert.is_some();
         settings.oidc = oidc(&args);
         let url = args
             .database
@@ -109,8 +115,18 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
                 println!("  API token written to {}", f.display());
             }
         }
-        println!("listening on http://{}", listener.local_addr()?);
-        covenant_server::serve(state, listener).await
+        match (&args.tls_cert, &args.tls_key) {
+            (Some(cert), Some(key)) => {
+                let acceptor = covenant_server::tls::acceptor(cert, key)?;
+                println!("listening on https://{}", listener.local_addr()?);
+                let listener = covenant_server::tls::listen(listener, acceptor)?;
+                covenant_server::serve(state, listener).await
+            }
+            _ => {
+                println!("listening on http://{}", listener.local_addr()?);
+                covenant_server::serve(state, listener).await
+            }
+        }
     })?;
     Ok(crate::exit::OK)
 }

@@ -37,6 +37,7 @@ pub async fn list(
     let eval = a
         .live
         .evaluation(state.clock.now())
+        .await
         .map_err(Problem::internal)?;
     let all: Vec<crate::api::program::Item> = eval
         .obligations
@@ -77,6 +78,7 @@ pub async fn get(
     let eval = a
         .live
         .evaluation(state.clock.now())
+        .await
         .map_err(Problem::internal)?;
     eval.obligations
         .iter()

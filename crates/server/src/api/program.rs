@@ -107,6 +107,7 @@ pub async fn controls(
     let eval = a
         .live
         .evaluation(state.clock.now())
+        .await
         .map_err(Problem::internal)?;
     let v = a.live.view();
     let all = items(
@@ -129,6 +130,7 @@ pub async fn control(
     let eval = a
         .live
         .evaluation(state.clock.now())
+        .await
         .map_err(Problem::internal)?;
     let v = a.live.view();
     items(
@@ -156,6 +158,7 @@ pub async fn commitments(
     let eval = a
         .live
         .evaluation(state.clock.now())
+        .await
         .map_err(Problem::internal)?;
     let v = a.live.view();
     let all = items(
@@ -186,7 +189,8 @@ pub async fn reload(
     let controls = program.controls.len();
     a.live.replace_program(program);
     let now = state.clock.now();
-    let entry = json!({"type": "program.reloaded", "source": a.live.workspace.program_source, "by": a.actor.name(), "at": now.to_string()});
+    let entry =
+        crate::workspaces::program_entry("program.reloaded", &dir, &a.actor.name(), now).await;
     a.live
         .record(&state.store, &a.actor.name(), now, vec![entry], vec![])
         .await
@@ -194,9 +198,13 @@ pub async fn reload(
     Ok(Json(Reloaded { controls, warnings }))
 }
 
-fn render(state: &Shared, live: &crate::live::Live) -> Result<covenant_publish::Output, Problem> {
+async fn render(
+    state: &Shared,
+    live: &crate::live::Live,
+) -> Result<covenant_publish::Output, Problem> {
     let eval = live
         .evaluation(state.clock.now())
+        .await
         .map_err(Problem::internal)?;
     let v = live.view();
     let claims = eval
@@ -241,7 +249,7 @@ pub async fn documents(
     Path(ws): Path<String>,
 ) -> ApiResult<Json<Vec<DocumentInfo>>> {
     let a = access(&state, actor, &ws, Permission::Read).await?;
-    let out = render(&state, &a.live)?;
+    let out = render(&state, &a.live).await?;
     Ok(Json(
         out.files
             .iter()
@@ -264,7 +272,7 @@ pub async fn document(
     Path((ws, path)): Path<(String, String)>,
 ) -> ApiResult<Response> {
     let a = access(&state, actor, &ws, Permission::Read).await?;
-    let out = render(&state, &a.live)?;
+    let out = render(&state, &a.live).await?;
     let bytes = out
         .files
         .get(&path)

@@ -112,7 +112,7 @@ pub async fn create(
         Problem::forbidden("importing programs by path is disabled on this server (--import-root)")
     })?;
     let dir = crate::workspaces::resolve_import(&root, &req.program_path)?;
-    let live = crate::workspaces::create(&state, &req.slug, &req.name, &dir).await?;
+    let live = crate::workspaces::create(&state, &req.slug, &req.name, &dir, &actor.name()).await?;
     state
         .store
         .set_member(
@@ -183,7 +183,7 @@ pub async fn summary(
 ) -> ApiResult<Json<Summary>> {
     let a = access(&state, actor, &ws, Permission::Read).await?;
     let now = state.clock.now();
-    let eval = a.live.evaluation(now).map_err(Problem::internal)?;
+    let eval = a.live.evaluation(now).await.map_err(Problem::internal)?;
     let view = a.live.view();
     let mut obligations = BTreeMap::new();
     let mut findings_sla = BTreeMap::new();
@@ -239,11 +239,7 @@ pub async fn summary(
         controls,
         findings_sla,
         findings_total: view.findings.len(),
-        evidence_total: view
-            .events
-            .iter()
-            .filter(|(_, e)| matches!(e, covenant_engine::event::Event::EvidenceAdded { .. }))
-            .count() as i64,
+        evidence_total: i64::try_from(view.evidence).unwrap_or(i64::MAX),
         ledger_size: view.size,
     }))
 }
