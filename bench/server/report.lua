@@ -1,3 +1,11 @@
+-- wrk hooks for bench/server/run.sh. With WRK_PACE_MS set, each connection waits that
+-- long after a response before its next request (Debian's wrk has no -R), which offers
+-- about connections * 1000 / WRK_PACE_MS requests/s.
+local pace = tonumber(os.getenv("WRK_PACE_MS") or "")
+if pace and pace > 0 then
+  delay = function() return pace end
+end
+
 -- wrk reporting hook for bench/server/run.sh: one machine-readable line after the
 -- human-readable summary. Latencies are in microseconds.
 done = function(summary, latency, requests)

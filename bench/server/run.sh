@@ -15,7 +15,10 @@
 #
 # usage: bench/server/run.sh [--database URL] [--only sqlite|postgres] [--out FILE]
 #                            [--findings N] [--evidence N] [--duration 20s]
-#                            [--connections 16] [--threads 2]
+#                            [--connections 16] [--threads 2] [--rate N]
+# --rate N paces the load at about N requests/s (each connection waits
+# connections*1000/N ms after each response) instead of running closed-loop; use enough
+# connections (e.g. 50) that the wait dominates the latency. The achieved rate is reported.
 # With a PostgreSQL URL a fresh database is made beside it (the role needs CREATEDB) and
 # dropped afterwards. COVENANT_BIN=PATH skips the release build and uses that binary.
 # The Markdown table goes to stdout (and to FILE with --out); progress goes to stderr.
@@ -32,6 +35,7 @@ duration=20s
 connections=16
 threads=2
 warmup=5s
+rate=""
 ready_timeout="${READY_TIMEOUT:-600}"
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -44,7 +48,8 @@ while [ $# -gt 0 ]; do
     --connections) connections="$2"; shift 2 ;;
     --threads) threads="$2"; shift 2 ;;
     --warmup) warmup="$2"; shift 2 ;;
-    -h | --help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --rate) rate="$2"; shift 2 ;;
+    -h | --help) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench/server: unknown argument: $1" >&2; exit 2 ;;
     esac
 done
@@ -211,7 +216,7 @@ EOF
         local peak_note=""
         reset_peak || peak_note=" (since start)"
         log "$backend: wrk -t$threads -c$connections -d$duration --latency GET $path"
-        wrk -t"$threads" -c"$connections" -d"$duration" --latency --timeout 10s \
+        WRK_PACE_MS="$pace" wrk -t"$threads" -c"$connections" -d"$duration" --latency --timeout 10s \
             -H "Authorization: Bearer $token" -s "$here/report.lua" \
             "$origin$path" >"$work/wrk.txt"
         sed 's/^/    /' "$work/wrk.txt" | grep -v '^    BENCH' >&2
@@ -234,6 +239,13 @@ EOF
     drop_db
 }
 
+pace=""
+mode="closed loop"
+if [ -n "$rate" ]; then
+    pace="$(awk -v c="$connections" -v r="$rate" 'BEGIN { printf "%.3f", c * 1000 / r }')"
+    mode="paced at about $rate requests/s offered ($connections connections, ${pace} ms between a response and the next request)"
+fi
+
 if [ "$only" != postgres ]; then
     bench_backend sqlite
 fi
@@ -246,7 +258,7 @@ fi
     echo "## covenant serve under load"
     echo
     echo "wrk $(wrk --version 2>&1 | awk 'NR == 1 { print $2 }'), -t$threads -c$connections -d$duration (after a $warmup warm-up)," \
-        "closed loop; demo workspace with $findings findings and $evidence evidence records;" \
+        "$mode; demo workspace with $findings findings and $evidence evidence records;" \
         "$(nproc) cores; $(date -u +%Y-%m-%d)."
     echo
     echo "| backend | endpoint | requests/s | p50 ms | p99 ms | non-2xx / errors | peak RSS MiB |"

@@ -40,7 +40,9 @@ pub enum LiveError {
     Poisoned(u64),
 }
 
-/// What the engine and the API read, replaced as a whole on every change.
+/// What the engine and the API read. Readers hold an `Arc` of it; writers change it in
+/// place when no reader does and copy it otherwise.
+#[derive(Clone)]
 pub struct View {
     pub program: Arc<Program>,
     pub events: Vec<(u64, Event)>,
@@ -84,25 +86,40 @@ pub fn origin(slug: &str) -> String {
     format!("covenant/{slug}")
 }
 
-fn fold(program: Arc<Program>, events_values: &[(u64, Value)], size: u64) -> View {
-    let (events, _errors) = parse_events(events_values.iter().map(|(s, v)| (*s, v)));
-    let finding_values: Vec<(u64, Value)> = events_values
-        .iter()
-        .filter(|(_, v)| {
-            v.get("type")
-                .and_then(Value::as_str)
-                .is_some_and(|t| t.starts_with("finding."))
-        })
-        .cloned()
-        .collect();
-    View {
-        program,
-        evidence: evidence_in(&events),
-        events,
-        findings: covenant_vuln::clock::from_values(&finding_values),
-        finding_set: finding_set(&finding_values),
-        finding_values,
-        size,
+fn is_finding_entry(v: &Value) -> bool {
+    v.get("type")
+        .and_then(Value::as_str)
+        .is_some_and(|t| t.starts_with("finding."))
+}
+
+/// Folds entries into a view one batch at a time, so that loading a large workspace never
+/// holds every entry as a JSON tree at once (only finding entries are kept as JSON).
+#[derive(Default)]
+struct Folder {
+    events: Vec<(u64, Event)>,
+    finding_values: Vec<(u64, Value)>,
+}
+
+impl Folder {
+    fn add(&mut self, seq: u64, v: Value) {
+        if is_finding_entry(&v) {
+            self.finding_values.push((seq, v));
+        } else {
+            let (parsed, _) = parse_events([(seq, &v)]);
+            self.events.extend(parsed);
+        }
+    }
+
+    fn view(self, program: Arc<Program>, size: u64) -> View {
+        View {
+            program,
+            evidence: evidence_in(&self.events),
+            events: self.events,
+            findings: covenant_vuln::clock::from_values(&self.finding_values),
+            finding_set: finding_set(&self.finding_values),
+            finding_values: self.finding_values,
+            size,
+        }
     }
 }
 
@@ -132,7 +149,7 @@ impl Live {
             covenant_ledger::keys::keygen(&layout, &origin(&workspace.slug), false)?;
         }
         let signer = covenant_ledger::keys::load_signer(&layout)?;
-        let mut values = Vec::new();
+        let mut folder = Folder::default();
         let mut from = 0i64;
         loop {
             let rows = store.entries_from(&workspace.id, from, 10_000).await?;
@@ -145,11 +162,11 @@ impl Live {
                 }
                 let v: Value = serde_json::from_str(&r.body)
                     .map_err(|e| LiveError::Canonical(e.to_string()))?;
-                values.push((seq, v));
+                folder.add(seq, v);
             }
         }
         let size = ledger.size();
-        let view = fold(Arc::new(program), &values, size);
+        let view = folder.view(Arc::new(program), size);
         Ok(Live {
             blobs: Box::new(LocalBlobs::new(layout.blobs())),
             dir,
@@ -229,41 +246,27 @@ impl Live {
                 return Err(LiveError::Poisoned(seqs.first().copied().unwrap_or(0)));
             }
         }
-        let old = self.view();
-        let mut values: Vec<(u64, Value)> = old.finding_values.clone();
-        let mut events = old.events.clone();
-        let mut finding_changed = false;
-        let mut evidence = old.evidence;
+        let mut folder = Folder::default();
         for (seq, e) in seqs.iter().zip(entries) {
-            if e.get("type")
-                .and_then(Value::as_str)
-                .is_some_and(|t| t.starts_with("finding."))
-            {
-                values.push((*seq, e));
-                finding_changed = true;
-            } else {
-                let (parsed, _) = parse_events([(*seq, &e)]);
-                evidence += evidence_in(&parsed);
-                events.extend(parsed);
-            }
+            folder.add(*seq, e);
         }
-        let (findings, set) = if finding_changed {
-            (
-                covenant_vuln::clock::from_values(&values),
-                finding_set(&values),
-            )
-        } else {
-            (old.findings.clone(), old.finding_set.clone())
+        let size = ledger.size();
+        // Extended in place when no request holds the current view (the usual case), so a
+        // write costs what it adds, not a copy of every event; otherwise copied as before.
+        let mut guard = match self.view.write() {
+            Ok(g) => g,
+            Err(p) => p.into_inner(),
         };
-        self.replace_view(View {
-            program: old.program.clone(),
-            events,
-            finding_values: values,
-            findings,
-            finding_set: set,
-            size: ledger.size(),
-            evidence,
-        });
+        let view = Arc::make_mut(&mut guard);
+        view.evidence += evidence_in(&folder.events);
+        view.events.extend(folder.events);
+        if !folder.finding_values.is_empty() {
+            view.finding_values.extend(folder.finding_values);
+            view.findings = covenant_vuln::clock::from_values(&view.finding_values);
+            view.finding_set = finding_set(&view.finding_values);
+        }
+        view.size = size;
+        drop(guard);
         Ok(seqs)
     }
 
