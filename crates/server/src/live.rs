@@ -300,7 +300,10 @@ impl Live {
         if let Some(eval) = self.cached(view.size, minute) {
             return Ok(eval);
         }
-        let at = Timestamp::from_second(minute * 60).unwrap_or(now);
+        // At `now`, not at the minute's start: an entry recorded earlier in this minute
+        // (an upload just made) must count, and an evaluation at the minute's start would
+        // not see it. Within the minute the cached answer is at most a minute old.
+        let at = now;
         let size = view.size;
         let started = std::time::Instant::now();
         let eval = tokio::task::spawn_blocking(move || {

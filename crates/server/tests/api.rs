@@ -3,6 +3,8 @@
 //! enforcement, login lockout and token scopes.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod support;
+
 use covenant_server::auth::{password, totp};
 use covenant_server::clock::Clock;
 use covenant_server::role::{ALL_PERMISSIONS, ALL_ROLES, Permission, Role, Scope};
@@ -12,6 +14,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use support::client;
 
 struct Server {
     state: Shared,
@@ -63,10 +66,15 @@ async fn server(postgres: bool) -> Option<Server> {
     })
 }
 
-fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
+/// GET with a bearer token, answering the JSON body.
+async fn get_json(c: &reqwest::Client, url: String, token: &str) -> Value {
+    c.get(url)
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
         .unwrap()
 }
 
@@ -445,15 +453,12 @@ async fn token_scopes(s: Server) {
         .unwrap();
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
     // The release is in the ledger, with the token named as the actor.
-    let r: Value = c
-        .get(format!("{}/api/v1/workspaces/alpha/releases", s.base))
-        .bearer_auth(&read)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let r: Value = get_json(
+        &c,
+        format!("{}/api/v1/workspaces/alpha/releases", s.base),
+        &read,
+    )
+    .await;
     assert_eq!(r["items"][0]["entry"]["version"], "2.0");
     assert!(
         r["items"][0]["actor"]
@@ -474,15 +479,12 @@ async fn token_scopes(s: Server) {
     let (owner, _, _) = account(&s, "owner@alpha.test", true).await;
     member(&s, "alpha", &owner, Role::Owner).await;
     let admin = token(&s, "alpha", &owner, vec![Scope::Admin]).await;
-    let tokens: Value = c
-        .get(format!("{}/api/v1/workspaces/alpha/tokens", s.base))
-        .bearer_auth(&admin)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let tokens: Value = get_json(
+        &c,
+        format!("{}/api/v1/workspaces/alpha/tokens", s.base),
+        &admin,
+    )
+    .await;
     let used: Vec<&Value> = tokens
         .as_array()
         .unwrap()
@@ -633,18 +635,15 @@ async fn evidence_meets_obligation(s: Server) {
     member(&s, "alpha", &email, Role::Contributor).await;
     let t = token(&s, "alpha", &email, vec![Scope::Write]).await;
     let c = client();
-    let obs: Value = c
-        .get(format!(
+    let obs: Value = get_json(
+        &c,
+        format!(
             "{}/api/v1/workspaces/alpha/obligations?status=overdue&limit=200",
             s.base
-        ))
-        .bearer_auth(&t)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        ),
+        &t,
+    )
+    .await;
     let o = obs["items"]
         .as_array()
         .unwrap()
@@ -677,32 +676,26 @@ async fn evidence_meets_obligation(s: Server) {
         .unwrap();
     assert_eq!(r.status(), StatusCode::CREATED);
     let e: Value = r.json().await.unwrap();
-    let after: Value = c
-        .get(format!(
+    let after: Value = get_json(
+        &c,
+        format!(
             "{}/api/v1/workspaces/alpha/obligations/{}",
             s.base,
             o["id"].as_str().unwrap()
-        ))
-        .bearer_auth(&t)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        ),
+        &t,
+    )
+    .await;
     assert_ne!(after["body"]["status"], "overdue", "{after}");
-    let p: Value = c
-        .get(format!(
+    let p: Value = get_json(
+        &c,
+        format!(
             "{}/api/v1/workspaces/alpha/ledger/proofs/{}",
             s.base, e["seq"]
-        ))
-        .bearer_auth(&t)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        ),
+        &t,
+    )
+    .await;
     let bundle =
         covenant_ledger::ProofBundle::parse(p["bundle"].as_str().unwrap().as_bytes()).unwrap();
     let key = covenant_ledger::NoteVerifier::from_key_string(p["verifier_key"].as_str().unwrap())

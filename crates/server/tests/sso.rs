@@ -13,6 +13,7 @@ use reqwest::StatusCode;
 use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
 use serde_json::Value;
 use std::net::SocketAddr;
+use support::client;
 
 struct Server {
     base: String,
@@ -48,13 +49,6 @@ async fn server() -> Option<Server> {
         _provider: provider,
         _dir: dir,
     })
-}
-
-fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
 }
 
 /// From our login route to the callback URL the provider sends the browser back to.
