@@ -40,9 +40,15 @@ pub async fn create(
             let dir = program
                 .canonicalize()
                 .map_err(|e| DemoError(format!("{}: {e}", program.display())))?;
-            let live =
-                crate::workspaces::create(state, "demo", "Demo workspace", &dir, "account:demo")
-                    .await?;
+            let live = crate::workspaces::create(
+                state,
+                "demo",
+                "Demo workspace",
+                &dir,
+                "account:demo",
+                None,
+            )
+            .await?;
             history(state, &live, findings, evidence).await?;
             live
         }

@@ -107,6 +107,7 @@ impl From<covenant_store::StoreError> for Problem {
             covenant_store::StoreError::Conflict(what) => {
                 Problem::conflict(format!("{what} already exists"))
             }
+            covenant_store::StoreError::NotFound => Problem::not_found(),
             other => Problem::internal(other),
         }
     }
@@ -127,6 +128,17 @@ impl From<axum::extract::rejection::QueryRejection> for Problem {
 impl From<axum::extract::rejection::PathRejection> for Problem {
     fn from(_: axum::extract::rejection::PathRejection) -> Problem {
         Problem::not_found()
+    }
+}
+
+/// A write's store outcome (not found, conflict) reaches the caller; anything else about
+/// the ledger is internal.
+impl From<crate::live::LiveError> for Problem {
+    fn from(e: crate::live::LiveError) -> Problem {
+        match e {
+            crate::live::LiveError::Store(s) => s.into(),
+            other => Problem::internal(other),
+        }
     }
 }
 

@@ -93,13 +93,15 @@ pub async fn program_entry(
 }
 
 /// Creates a workspace running the program in `dir`; its first ledger entry
-/// (`program.imported`) names the source, its git revision if any, and `actor`.
+/// (`program.imported`) names the source, its git revision if any, and `actor`, and
+/// commits with the `owner`'s membership when one is given.
 pub async fn create(
     state: &Shared,
     slug: &str,
     name: &str,
     dir: &Path,
     actor: &str,
+    owner: Option<&str>,
 ) -> Result<Arc<Live>, Problem> {
     let (program, _) = load_program(dir)?;
     let id = state.new_id()?;
@@ -117,10 +119,18 @@ pub async fn create(
         .await
         .map_err(Problem::internal)?;
     let now = state.clock.now();
-    let entry = program_entry("program.imported", dir, actor, now).await;
-    live.record(&state.store, actor, now, vec![entry], vec![])
-        .await
-        .map_err(Problem::internal)?;
+    let mut entry = program_entry("program.imported", dir, actor, now).await;
+    let mut projections = Vec::new();
+    if let Some(owner) = owner {
+        entry["owner"] = serde_json::Value::String(owner.to_string());
+        projections.push(covenant_store::Projection::Member {
+            account_id: owner.to_string(),
+            role: Some(crate::role::Role::Owner.as_str().to_string()),
+            at: now.as_millisecond(),
+        });
+    }
+    live.record(&state.store, actor, now, vec![entry], projections)
+        .await?;
     Ok(state.insert_live(live))
 }
 

@@ -138,10 +138,10 @@ async fn token(s: &Server, ws: &str, email: &str, scopes: Vec<Scope>) -> String 
 }
 
 async fn two_workspaces(s: &Server) {
-    covenant_server::workspaces::create(&s.state, "alpha", "Alpha", &program(), "test")
+    covenant_server::workspaces::create(&s.state, "alpha", "Alpha", &program(), "test", None)
         .await
         .unwrap();
-    covenant_server::workspaces::create(&s.state, "beta", "Beta", &program(), "test")
+    covenant_server::workspaces::create(&s.state, "beta", "Beta", &program(), "test", None)
         .await
         .unwrap();
     // Beta has objects of every kind, so a leak would have something to show.
@@ -560,9 +560,10 @@ async fn program_git_revision(s: Server) {
     git(repo.path(), &["add", "."]);
     git(repo.path(), &["commit", "-q", "-m", "program"]);
     let first = git(repo.path(), &["rev-parse", "HEAD"]);
-    let live = covenant_server::workspaces::create(&s.state, "gamma", "Gamma", repo.path(), "test")
-        .await
-        .unwrap();
+    let live =
+        covenant_server::workspaces::create(&s.state, "gamma", "Gamma", repo.path(), "test", None)
+            .await
+            .unwrap();
     let entries = s
         .state
         .store

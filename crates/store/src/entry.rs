@@ -79,6 +79,34 @@ impl Store {
                 Projection::Finding(row) => {
                     crate::finding::upsert(&mut tx, workspace_id, row).await?;
                 }
+                Projection::Member {
+                    account_id,
+                    role: Some(role),
+                    at,
+                } => {
+                    crate::workspace::set_member(&mut *tx, workspace_id, account_id, role, *at)
+                        .await?;
+                }
+                Projection::Member {
+                    account_id,
+                    role: None,
+                    ..
+                } => {
+                    crate::workspace::remove_member(&mut *tx, workspace_id, account_id).await?;
+                }
+                Projection::Token(token) => {
+                    if token.workspace_id != workspace_id {
+                        return Err(StoreError::Corrupt(
+                            "token for another workspace in a commit".into(),
+                        ));
+                    }
+                    crate::token::create_token(&mut *tx, token).await?;
+                }
+                Projection::TokenRevoked { id, at } => {
+                    if !crate::token::revoke_token(&mut *tx, workspace_id, id, *at).await? {
+                        return Err(StoreError::NotFound);
+                    }
+                }
             }
         }
         tx.commit().await?;

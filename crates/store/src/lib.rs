@@ -65,6 +65,18 @@ pub enum Projection {
     /// Evidence recorded by the batch's entry at this index.
     Evidence(usize, EvidenceRow),
     Finding(FindingRow),
+    /// A member's role in the batch's workspace; `None` removes them.
+    Member {
+        account_id: String,
+        role: Option<String>,
+        at: i64,
+    },
+    Token(ApiToken),
+    /// Fails the batch (`StoreError::NotFound`) when there is no live token to revoke.
+    TokenRevoked {
+        id: String,
+        at: i64,
+    },
 }
 
 impl Store {

@@ -38,23 +38,7 @@ fn token(r: &AnyRow) -> Result<ApiToken> {
 
 impl Store {
     pub async fn create_token(&self, t: &ApiToken) -> Result<()> {
-        sqlx::query(sql(format!(
-            "INSERT INTO api_token ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
-        )))
-        .bind(&t.id)
-        .bind(&t.workspace_id)
-        .bind(&t.account_id)
-        .bind(&t.name)
-        .bind(&t.secret_hash)
-        .bind(&t.scopes)
-        .bind(t.created_at)
-        .bind(t.expires_at)
-        .bind(t.last_used_at)
-        .bind(t.revoked_at)
-        .execute(&self.pool)
-        .await
-        .map_err(|e| StoreError::conflict(e, "a token with this secret"))?;
-        Ok(())
+        create_token(&self.pool, t).await
     }
 
     pub async fn token_by_hash(&self, secret_hash: &str) -> Result<Option<ApiToken>> {
@@ -79,15 +63,7 @@ impl Store {
 
     /// Revokes a token of this workspace; false when the workspace has no such live token.
     pub async fn revoke_token(&self, workspace_id: &str, id: &str, now: i64) -> Result<bool> {
-        let done = sqlx::query(
-            "UPDATE api_token SET revoked_at = $1 WHERE workspace_id = $2 AND id = $3 AND revoked_at IS NULL",
-        )
-        .bind(now)
-        .bind(workspace_id)
-        .bind(id)
-        .execute(&self.pool)
-        .await?;
-        Ok(done.rows_affected() == 1)
+        revoke_token(&self.pool, workspace_id, id, now).await
     }
 
     pub async fn touch_token(&self, id: &str, now: i64) -> Result<()> {
@@ -98,4 +74,46 @@ impl Store {
             .await?;
         Ok(())
     }
+}
+
+/// On the pool, or inside a ledger commit (`Projection::Token`).
+pub(crate) async fn create_token<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
+    ex: E,
+    t: &ApiToken,
+) -> Result<()> {
+    sqlx::query(sql(format!(
+        "INSERT INTO api_token ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+    )))
+    .bind(&t.id)
+    .bind(&t.workspace_id)
+    .bind(&t.account_id)
+    .bind(&t.name)
+    .bind(&t.secret_hash)
+    .bind(&t.scopes)
+    .bind(t.created_at)
+    .bind(t.expires_at)
+    .bind(t.last_used_at)
+    .bind(t.revoked_at)
+    .execute(ex)
+    .await
+    .map_err(|e| StoreError::conflict(e, "a token with this secret"))?;
+    Ok(())
+}
+
+/// True when a live token was revoked; false when there was none to revoke.
+pub(crate) async fn revoke_token<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
+    ex: E,
+    workspace_id: &str,
+    id: &str,
+    now: i64,
+) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE api_token SET revoked_at = $1 WHERE workspace_id = $2 AND id = $3 AND revoked_at IS NULL",
+    )
+    .bind(now)
+    .bind(workspace_id)
+    .bind(id)
+    .execute(ex)
+    .await?;
+    Ok(done.rows_affected() == 1)
 }

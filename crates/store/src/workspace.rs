@@ -124,26 +124,11 @@ impl Store {
         role: &str,
         now: i64,
     ) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO member (workspace_id, account_id, role, created_at) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT (workspace_id, account_id) DO UPDATE SET role = excluded.role",
-        )
-        .bind(workspace_id)
-        .bind(account_id)
-        .bind(role)
-        .bind(now)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
+        set_member(&self.pool, workspace_id, account_id, role, now).await
     }
 
     pub async fn remove_member(&self, workspace_id: &str, account_id: &str) -> Result<bool> {
-        let done = sqlx::query("DELETE FROM member WHERE workspace_id = $1 AND account_id = $2")
-            .bind(workspace_id)
-            .bind(account_id)
-            .execute(&self.pool)
-            .await?;
-        Ok(done.rows_affected() == 1)
+        remove_member(&self.pool, workspace_id, account_id).await
     }
 
     pub async fn members(&self, workspace_id: &str) -> Result<Vec<Member>> {
@@ -166,4 +151,38 @@ impl Store {
             })
             .collect()
     }
+}
+
+/// On the pool, or inside a ledger commit (`Projection::Member`).
+pub(crate) async fn set_member<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
+    ex: E,
+    workspace_id: &str,
+    account_id: &str,
+    role: &str,
+    now: i64,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO member (workspace_id, account_id, role, created_at) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (workspace_id, account_id) DO UPDATE SET role = excluded.role",
+    )
+    .bind(workspace_id)
+    .bind(account_id)
+    .bind(role)
+    .bind(now)
+    .execute(ex)
+    .await?;
+    Ok(())
+}
+
+pub(crate) async fn remove_member<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
+    ex: E,
+    workspace_id: &str,
+    account_id: &str,
+) -> Result<bool> {
+    let done = sqlx::query("DELETE FROM member WHERE workspace_id = $1 AND account_id = $2")
+        .bind(workspace_id)
+        .bind(account_id)
+        .execute(ex)
+        .await?;
+    Ok(done.rows_affected() == 1)
 }

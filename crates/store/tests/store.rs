@@ -1392,3 +1392,81 @@ async fn migrations_are_idempotent(s: &Store, url: &str) {
     third.close().await;
     assert_eq!(next_seq(s, "w1").await, 2);
 }
+
+both!(access_changes_commit_with_their_entry);
+/// Memberships and tokens change in the same transaction as the ledger entry that
+/// records them: a revocation of no live token rolls the whole batch back.
+async fn access_changes_commit_with_their_entry(s: &Store) {
+    workspace(s, "w1").await;
+    account(s, "a1", "a1@example.test").await;
+    let seqs = s
+        .commit(
+            "w1",
+            &[entry("member.set", 0), entry("token.created", 1)],
+            &[
+                Projection::Member {
+                    account_id: "a1".into(),
+                    role: Some("admin".into()),
+                    at: 5,
+                },
+                Projection::Token(token("t1", "w1", 5)),
+            ],
+        )
+        .await
+        .expect("commit");
+    assert_eq!(seqs, [0, 1]);
+    assert_eq!(
+        s.member_role("w1", "a1").await.expect("role").as_deref(),
+        Some("admin")
+    );
+    assert_eq!(s.tokens("w1").await.expect("tokens").len(), 1);
+
+    let err = s
+        .commit(
+            "w1",
+            &[entry("member.removed", 2), entry("token.revoked", 3)],
+            &[
+                Projection::Member {
+                    account_id: "a1".into(),
+                    role: None,
+                    at: 6,
+                },
+                Projection::TokenRevoked {
+                    id: "no-such-token".into(),
+                    at: 6,
+                },
+            ],
+        )
+        .await
+        .expect_err("revoking no token");
+    assert!(matches!(err, StoreError::NotFound), "{err:?}");
+    assert_eq!(next_seq(s, "w1").await, 2, "the entries rolled back");
+    assert_eq!(
+        s.member_role("w1", "a1").await.expect("role").as_deref(),
+        Some("admin"),
+        "the removal rolled back with them"
+    );
+
+    s.commit(
+        "w1",
+        &[entry("token.revoked", 2)],
+        &[Projection::TokenRevoked {
+            id: "t1".into(),
+            at: 7,
+        }],
+    )
+    .await
+    .expect("revoke");
+    let t = s.tokens("w1").await.expect("tokens");
+    assert_eq!(t[0].revoked_at, Some(7));
+    // A token belongs to the workspace whose ledger records it.
+    let err = s
+        .commit(
+            "w1",
+            &[entry("token.created", 3)],
+            &[Projection::Token(token("t2", "w2", 8))],
+        )
+        .await
+        .expect_err("a token of another workspace");
+    assert!(matches!(err, StoreError::Corrupt(_)), "{err:?}");
+}

@@ -188,8 +188,7 @@ pub async fn upload(
             vec![value],
             vec![Projection::Evidence(0, row)],
         )
-        .await
-        .map_err(Problem::internal)?;
+        .await?;
     let seq = seqs
         .first()
         .and_then(|s| i64::try_from(*s).ok())

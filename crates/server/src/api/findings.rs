@@ -195,8 +195,7 @@ pub async fn triage(
             vec![event.to_json()],
             rows,
         )
-        .await
-        .map_err(Problem::internal)?;
+        .await?;
     state
         .store
         .finding(&a.live.workspace.id, &id)
@@ -271,8 +270,7 @@ pub async fn import(
         let rows = projections(&view.finding_set, &planned)?;
         a.live
             .record(&state.store, &a.actor.name(), now, values, rows)
-            .await
-            .map_err(Problem::internal)?;
+            .await?;
     }
     Ok(Json(summary))
 }

@@ -9,6 +9,7 @@ use crate::state::Shared;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
+use covenant_store::Projection;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::ToSchema;
@@ -95,20 +96,21 @@ pub async fn set(
         }
     }
     let now = state.clock.now();
-    state
-        .store
-        .set_member(
-            &a.live.workspace.id,
-            &target.id,
-            req.role.as_str(),
-            now.as_millisecond(),
+    let entry = json!({"type": "member.set", "account": target.email, "role": req.role.as_str(), "by": a.actor.name(), "at": now.to_string()});
+    let member = Projection::Member {
+        account_id: target.id,
+        role: Some(req.role.as_str().to_string()),
+        at: now.as_millisecond(),
+    };
+    a.live
+        .record(
+            &state.store,
+            &a.actor.name(),
+            now,
+            vec![entry],
+            vec![member],
         )
         .await?;
-    let entry = json!({"type": "member.set", "account": target.email, "role": req.role.as_str(), "by": a.actor.name(), "at": now.to_string()});
-    a.live
-        .record(&state.store, &a.actor.name(), now, vec![entry], vec![])
-        .await
-        .map_err(Problem::internal)?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -133,15 +135,21 @@ pub async fn remove(
     if account == a.actor.account.id {
         return Err(Problem::conflict("you cannot remove yourself"));
     }
-    state
-        .store
-        .remove_member(&a.live.workspace.id, &account)
-        .await?;
     let now = state.clock.now();
     let entry = json!({"type": "member.removed", "account": account, "by": a.actor.name(), "at": now.to_string()});
+    let member = Projection::Member {
+        account_id: account,
+        role: None,
+        at: now.as_millisecond(),
+    };
     a.live
-        .record(&state.store, &a.actor.name(), now, vec![entry], vec![])
-        .await
-        .map_err(Problem::internal)?;
+        .record(
+            &state.store,
+            &a.actor.name(),
+            now,
+            vec![entry],
+            vec![member],
+        )
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }

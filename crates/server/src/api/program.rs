@@ -193,8 +193,7 @@ pub async fn reload(
         crate::workspaces::program_entry("program.reloaded", &dir, &a.actor.name(), now).await;
     a.live
         .record(&state.store, &a.actor.name(), now, vec![entry], vec![])
-        .await
-        .map_err(Problem::internal)?;
+        .await?;
     Ok(Json(Reloaded { controls, warnings }))
 }
 

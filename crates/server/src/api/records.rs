@@ -78,8 +78,7 @@ async fn record(
             vec![value.clone()],
             vec![],
         )
-        .await
-        .map_err(Problem::internal)?;
+        .await?;
     Ok((
         StatusCode::CREATED,
         Json(Record {

@@ -11,6 +11,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use covenant_store::ApiToken;
+use covenant_store::Projection;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::ToSchema;
@@ -102,20 +103,19 @@ pub async fn create(
         return Err(Problem::forbidden("the role does not allow these scopes"));
     }
     let (t, raw) = mint(&state, &a.live.workspace.id, &a.actor.account.id, &req)?;
-    state.store.create_token(&t).await?;
     let now = state.clock.now();
     let entry = json!({"type": "token.created", "token": t.id, "name": t.name, "scopes": t.scopes, "by": a.actor.name(), "at": now.to_string()});
+    let id = t.id.clone();
     a.live
-        .record(&state.store, &a.actor.name(), now, vec![entry], vec![])
-        .await
-        .map_err(Problem::internal)?;
-    Ok((
-        StatusCode::CREATED,
-        Json(CreatedToken {
-            id: t.id,
-            secret: raw,
-        }),
-    ))
+        .record(
+            &state.store,
+            &a.actor.name(),
+            now,
+            vec![entry],
+            vec![Projection::Token(t)],
+        )
+        .await?;
+    Ok((StatusCode::CREATED, Json(CreatedToken { id, secret: raw })))
 }
 
 pub fn mint(
@@ -154,17 +154,20 @@ pub async fn revoke(
 ) -> ApiResult<StatusCode> {
     let a = access(&state, actor, &ws, Permission::ManageAccess).await?;
     let now = state.clock.now();
-    if !state
-        .store
-        .revoke_token(&a.live.workspace.id, &token, now.as_millisecond())
-        .await?
-    {
-        return Err(Problem::not_found());
-    }
     let entry = json!({"type": "token.revoked", "token": token, "by": a.actor.name(), "at": now.to_string()});
+    // No live token of this workspace by that id: the commit rolls back and answers 404.
+    let revoked = Projection::TokenRevoked {
+        id: token,
+        at: now.as_millisecond(),
+    };
     a.live
-        .record(&state.store, &a.actor.name(), now, vec![entry], vec![])
-        .await
-        .map_err(Problem::internal)?;
+        .record(
+            &state.store,
+            &a.actor.name(),
+            now,
+            vec![entry],
+            vec![revoked],
+        )
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -112,16 +112,15 @@ pub async fn create(
         Problem::forbidden("importing programs by path is disabled on this server (--import-root)")
     })?;
     let dir = crate::workspaces::resolve_import(&root, &req.program_path)?;
-    let live = crate::workspaces::create(&state, &req.slug, &req.name, &dir, &actor.name()).await?;
-    state
-        .store
-        .set_member(
-            &live.workspace.id,
-            &actor.account.id,
-            Role::Owner.as_str(),
-            state.clock.now_ms(),
-        )
-        .await?;
+    crate::workspaces::create(
+        &state,
+        &req.slug,
+        &req.name,
+        &dir,
+        &actor.name(),
+        Some(&actor.account.id),
+    )
+    .await?;
     let info = info(&state, &req.slug, Role::Owner.as_str())
         .ok_or_else(|| Problem::internal("workspace not live"))?;
     Ok((StatusCode::CREATED, Json(info)))
