@@ -125,9 +125,12 @@ pub async fn incidents(
 #[derive(Deserialize, ToSchema)]
 pub struct NewIncident {
     /// A short id, e.g. `INC-2026-07`.
+    #[schema(pattern = r"\S")]
     pub incident: String,
+    #[schema(pattern = r"\S")]
     pub title: String,
     /// When it was confirmed (default: now); the notice clock starts here.
+    #[schema(format = DateTime)]
     pub at: Option<String>,
     /// The notice commitment whose terms apply.
     pub commitment: Option<String>,
@@ -161,7 +164,9 @@ pub async fn open_incident(
 #[derive(Deserialize, ToSchema)]
 pub struct IncidentStep {
     /// `notified` (customers were told) or `closed`.
+    #[schema(pattern = "^(notified|closed)$")]
     pub step: String,
+    #[schema(format = DateTime)]
     pub at: Option<String>,
 }
 
@@ -211,7 +216,9 @@ pub async fn releases(
 
 #[derive(Deserialize, ToSchema)]
 pub struct NewRelease {
+    #[schema(pattern = r"\S")]
     pub version: String,
+    #[schema(format = DateTime)]
     pub at: Option<String>,
     /// Findings whose fix ships in this release.
     #[serde(default)]
@@ -254,10 +261,14 @@ pub async fn waivers(
 
 #[derive(Deserialize, ToSchema)]
 pub struct NewWaiver {
+    #[schema(pattern = r"\S")]
     pub obligation: String,
+    #[schema(pattern = r"\S")]
     pub reason: String,
+    #[schema(pattern = r"\S")]
     pub approver: String,
     /// RFC 3339 time the waiver lapses.
+    #[schema(format = DateTime)]
     pub until: String,
 }
 
