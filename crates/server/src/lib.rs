@@ -16,6 +16,7 @@ pub mod openapi;
 pub mod problem;
 pub mod role;
 pub mod state;
+pub mod web;
 pub mod workspaces;
 
 use clock::Clock;

@@ -64,6 +64,16 @@ pub async fn set(
 ) -> ApiResult<StatusCode> {
     let a = access(&state, actor, &ws, Permission::ManageAccess).await?;
     let Json(req) = body?;
+    set_for(&state, &a, &req).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Adds a member or changes a role and records `member.set` (API and web settings).
+pub async fn set_for(
+    state: &Shared,
+    a: &crate::auth::actor::Access,
+    req: &SetMember,
+) -> Result<(), Problem> {
     let target = state
         .store
         .account_by_email(&req.email.trim().to_lowercase())
@@ -96,7 +106,7 @@ pub async fn set(
         .record(&state.store, &a.actor.name(), now, vec![entry], vec![])
         .await
         .map_err(Problem::internal)?;
-    Ok(StatusCode::NO_CONTENT)
+    Ok(())
 }
 
 #[utoipa::path(delete, path = "/api/v1/workspaces/{workspace}/members/{account}", tag = "members",
@@ -108,9 +118,19 @@ pub async fn remove(
     Path((ws, account)): Path<(String, String)>,
 ) -> ApiResult<StatusCode> {
     let a = access(&state, actor, &ws, Permission::ManageAccess).await?;
+    remove_for(&state, &a, &account).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Removes a member and records `member.removed` (API and web settings).
+pub async fn remove_for(
+    state: &Shared,
+    a: &crate::auth::actor::Access,
+    account: &str,
+) -> Result<(), Problem> {
     let current = state
         .store
-        .member_role(&a.live.workspace.id, &account)
+        .member_role(&a.live.workspace.id, account)
         .await?
         .and_then(|r| Role::parse(&r))
         .ok_or_else(Problem::not_found)?;
@@ -122,7 +142,7 @@ pub async fn remove(
     }
     state
         .store
-        .remove_member(&a.live.workspace.id, &account)
+        .remove_member(&a.live.workspace.id, account)
         .await?;
     let now = state.clock.now();
     let entry = json!({"type": "member.removed", "account": account, "by": a.actor.name(), "at": now.to_string()});
@@ -130,5 +150,5 @@ pub async fn remove(
         .record(&state.store, &a.actor.name(), now, vec![entry], vec![])
         .await
         .map_err(Problem::internal)?;
-    Ok(StatusCode::NO_CONTENT)
+    Ok(())
 }

@@ -80,12 +80,23 @@ pub async fn create(
 ) -> ApiResult<(StatusCode, Json<CreatedToken>)> {
     let session = matches!(actor.via, Via::Session(_));
     let a = access(&state, actor, &ws, Permission::Read).await?;
+    let Json(req) = body?;
+    let created = create_for(&state, &a, session, &req).await?;
+    Ok((StatusCode::CREATED, Json(created)))
+}
+
+/// Mints a token for the caller and records `token.created` (API and web settings).
+pub async fn create_for(
+    state: &Shared,
+    a: &crate::auth::actor::Access,
+    session: bool,
+    req: &NewToken,
+) -> Result<CreatedToken, Problem> {
     if !session {
         return Err(Problem::forbidden(
             "tokens are created from a browser session",
         ));
     }
-    let Json(req) = body?;
     if req.scopes.is_empty()
         || req.name.trim().is_empty()
         || !(1..=365).contains(&req.expires_in_days)
@@ -100,7 +111,7 @@ pub async fn create(
     {
         return Err(Problem::forbidden("the role does not allow these scopes"));
     }
-    let (t, raw) = mint(&state, &a.live.workspace.id, &a.actor.account.id, &req)?;
+    let (t, raw) = mint(state, &a.live.workspace.id, &a.actor.account.id, req)?;
     state.store.create_token(&t).await?;
     let now = state.clock.now();
     let entry = json!({"type": "token.created", "token": t.id, "name": t.name, "scopes": t.scopes, "by": a.actor.name(), "at": now.to_string()});
@@ -108,13 +119,10 @@ pub async fn create(
         .record(&state.store, &a.actor.name(), now, vec![entry], vec![])
         .await
         .map_err(Problem::internal)?;
-    Ok((
-        StatusCode::CREATED,
-        Json(CreatedToken {
-            id: t.id,
-            secret: raw,
-        }),
-    ))
+    Ok(CreatedToken {
+        id: t.id,
+        secret: raw,
+    })
 }
 
 pub fn mint(
@@ -152,10 +160,20 @@ pub async fn revoke(
     Path((ws, token)): Path<(String, String)>,
 ) -> ApiResult<StatusCode> {
     let a = access(&state, actor, &ws, Permission::ManageAccess).await?;
+    revoke_for(&state, &a, &token).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Revokes a token and records `token.revoked` (API and web settings).
+pub async fn revoke_for(
+    state: &Shared,
+    a: &crate::auth::actor::Access,
+    token: &str,
+) -> Result<(), Problem> {
     let now = state.clock.now();
     if !state
         .store
-        .revoke_token(&a.live.workspace.id, &token, now.as_millisecond())
+        .revoke_token(&a.live.workspace.id, token, now.as_millisecond())
         .await?
     {
         return Err(Problem::not_found());
@@ -165,5 +183,5 @@ pub async fn revoke(
         .record(&state.store, &a.actor.name(), now, vec![entry], vec![])
         .await
         .map_err(Problem::internal)?;
-    Ok(StatusCode::NO_CONTENT)
+    Ok(())
 }

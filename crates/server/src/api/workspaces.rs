@@ -36,7 +36,7 @@ pub struct NewWorkspace {
     pub program_path: String,
 }
 
-fn info(state: &Shared, slug: &str, role: &str) -> Option<WorkspaceInfo> {
+pub fn info(state: &Shared, slug: &str, role: &str) -> Option<WorkspaceInfo> {
     let live = state.live(slug)?;
     let view = live.view();
     let m = &view.program.manifest;
@@ -181,14 +181,25 @@ pub async fn summary(
     Path(ws): Path<String>,
 ) -> ApiResult<Json<Summary>> {
     let a = access(&state, actor, &ws, Permission::Read).await?;
+    summarize(&state, &a.live).map(Json)
+}
+
+/// Where the program stands now (API summary and the web dashboard).
+pub fn summarize(state: &Shared, live: &crate::live::Live) -> Result<Summary, Problem> {
+    let a = live;
     let now = state.clock.now();
-    let eval = a.live.evaluation(now).map_err(Problem::internal)?;
-    let view = a.live.view();
+    let eval = a.evaluation(now).map_err(Problem::internal)?;
+    let view = a.view();
     let mut obligations = BTreeMap::new();
     let mut findings_sla = BTreeMap::new();
     for o in &eval.obligations {
         *obligations.entry(status_name(o.status)).or_insert(0) += 1;
-        if o.id.starts_with("finding:") {
+        // Findings' clocks are their response and remediation obligations.
+        if matches!(
+            o.kind,
+            covenant_engine::obligation::ObligationKind::Response
+                | covenant_engine::obligation::ObligationKind::Remediation
+        ) {
             *findings_sla.entry(status_name(o.status)).or_insert(0) += 1;
         }
     }
@@ -223,7 +234,7 @@ pub async fn summary(
         };
         *controls.entry(k.to_string()).or_insert(0) += 1;
     }
-    Ok(Json(Summary {
+    Ok(Summary {
         at: eval.at.to_string(),
         obligations,
         overdue: brief(Status::Overdue),
@@ -244,5 +255,5 @@ pub async fn summary(
             .filter(|(_, e)| matches!(e, covenant_engine::event::Event::EvidenceAdded { .. }))
             .count() as i64,
         ledger_size: view.size,
-    }))
+    })
 }
