@@ -107,7 +107,7 @@ pub fn bars(id: &str, title: &str, rows: &[(String, usize, String)]) -> String {
         let bw = ((w - label_w - num_w) * (*n as f64) / max).max(if *n > 0 { 2.0 } else { 0.0 });
         let _ = write!(
             s,
-            r#"<text x="0" y="{:.1}">{}</text><rect class="bar-bg" x="{label_w}" y="{:.1}" width="{:.1}" height="14" rx="3" fill="#eef1f4"/><rect class="bar-{}" x="{label_w}" y="{:.1}" width="{bw:.1}" height="14" rx="3"/><text x="{}" y="{:.1}" text-anchor="end">{n}</text>"#,
+            r#"<text x="0" y="{:.1}">{}</text><rect class="bar-bg" x="{label_w}" y="{:.1}" width="{:.1}" height="14" rx="3"/><rect class="bar-{}" x="{label_w}" y="{:.1}" width="{bw:.1}" height="14" rx="3"/><text x="{}" y="{:.1}" text-anchor="end">{n}</text>"#,
             y + 17.0,
             esc(label),
             y + 6.0,

@@ -152,10 +152,10 @@ pub async fn list(
     State(state): State<Shared>,
     actor: WebActor,
     Path(ws): Path<String>,
-    q: Option<Query<ListQuery>>,
+    q: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
 ) -> WebResult {
     let a = enter(&state, actor, &ws, Permission::ReadEvidence).await?;
-    let Query(q) = q.unwrap_or_default();
+    let q = q.map(|Query(q)| q).unwrap_or_default();
     list_page(&state, &a, q, String::new()).await
 }
 
@@ -219,7 +219,7 @@ pub async fn upload(
         file_name,
         bytes: &bytes,
         control: ctl,
-        kind,
+        kind: kind.clone(),
         effective,
         note,
     };
@@ -261,7 +261,7 @@ pub async fn item(
     State(state): State<Shared>,
     actor: WebActor,
     Path((ws, seq)): Path<(String, String)>,
-    q: Option<Query<ItemQuery>>,
+    q: Result<Query<ItemQuery>, axum::extract::rejection::QueryRejection>,
 ) -> WebResult {
     let a = enter(&state, actor, &ws, Permission::ReadEvidence).await?;
     let seq: i64 = seq.parse().map_err(|_| Problem::not_found())?;
@@ -303,6 +303,6 @@ pub async fn item(
         entry_actor: entry.actor,
         entry_json: pretty,
         met,
-        uploaded: q.is_some_and(|Query(q)| q.uploaded.is_some()),
+        uploaded: q.is_ok_and(|Query(q)| q.uploaded.is_some()),
     })
 }

@@ -123,9 +123,10 @@ pub async fn list(
     State(state): State<Shared>,
     actor: WebActor,
     Path(ws): Path<String>,
-    q: Option<Query<Filter>>,
+    q: Result<Query<Filter>, axum::extract::rejection::QueryRejection>,
 ) -> WebResult {
-    let Query(f) = q.unwrap_or_default();
+    // A malformed query shows the unfiltered page rather than an error.
+    let f = q.map(|Query(f)| f).unwrap_or_default();
     let a = enter(&state, actor, &ws, Permission::Read).await?;
     let now = state.clock.now();
     let eval = a.live.evaluation(now).map_err(Problem::internal)?;
@@ -256,7 +257,7 @@ async fn item_page(
             .parse::<Timestamp>()
             .map(when)
             .unwrap_or_else(|_| f.first_detected.clone()),
-        aliases: f.aliases.join(", "),
+        aliases: f.aliases.iter().cloned().collect::<Vec<_>>().join(", "),
         history: history(&view, id),
         justifications: JUSTIFICATIONS,
         statuses: STATUSES,

@@ -65,9 +65,9 @@ pub async fn page(
     State(state): State<Shared>,
     actor: WebActor,
     Path(ws): Path<String>,
-    q: Option<Query<Q>>,
+    q: Result<Query<Q>, axum::extract::rejection::QueryRejection>,
 ) -> WebResult {
-    let Query(q) = q.unwrap_or_default();
+    let q = q.map(|Query(q)| q).unwrap_or_default();
     let a = enter(&state, actor, &ws, Permission::ReadEvidence).await?;
     let wanted = q.old.zip(q.new);
     let s = a

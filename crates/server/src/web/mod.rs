@@ -74,7 +74,7 @@ pub fn router(state: Shared) -> Router<Shared> {
         // Unknown pages under /w answer with the friendly page, not the API's JSON.
         .route("/w/{*rest}", get(not_found))
         .route_layer(axum::middleware::from_fn_with_state(
-            state.clone(),
+            state,
             csrf::form_token,
         ))
         .route("/assets/{name}", get(assets::serve))
@@ -202,6 +202,12 @@ pub async fn enter(
 /// A problem shown as a page: the same status and words as the API's problem details.
 #[derive(Debug)]
 pub struct WebError(pub Problem);
+
+impl From<covenant_store::StoreError> for WebError {
+    fn from(e: covenant_store::StoreError) -> WebError {
+        WebError(e.into())
+    }
+}
 
 impl From<Problem> for WebError {
     fn from(p: Problem) -> WebError {

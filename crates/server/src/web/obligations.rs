@@ -101,9 +101,10 @@ pub async fn list(
     State(state): State<Shared>,
     actor: WebActor,
     Path(ws): Path<String>,
-    q: Option<Query<Filter>>,
+    q: Result<Query<Filter>, axum::extract::rejection::QueryRejection>,
 ) -> WebResult {
-    let Query(f) = q.unwrap_or_default();
+    // A malformed query shows the unfiltered page rather than an error.
+    let f = q.map(|Query(f)| f).unwrap_or_default();
     let a = enter(&state, actor, &ws, Permission::Read).await?;
     let now = state.clock.now();
     let eval = a.live.evaluation(now).map_err(Problem::internal)?;
