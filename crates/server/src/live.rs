@@ -275,7 +275,10 @@ impl Live {
         {
             return Ok(eval.clone());
         }
-        let at = Timestamp::from_second(minute * 60).unwrap_or(now);
+        // At `now`, not at the minute's start: an entry recorded earlier in this minute
+        // (an upload just made) must count, and the evaluation at the start of the minute
+        // would not see it.
+        let at = now;
         let eval = Arc::new(covenant_engine::evaluate(
             &view.program,
             &view.events,

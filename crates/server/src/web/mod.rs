@@ -71,17 +71,11 @@ pub fn router(state: Shared) -> Router<Shared> {
             &format!("{ws}/settings/tokens/revoke"),
             post(settings::revoke_token),
         )
-        // Unknown pages under /w answer with the friendly page, not the API's JSON.
-        .route("/w/{*rest}", get(not_found))
         .route_layer(axum::middleware::from_fn_with_state(
             state,
             csrf::form_token,
         ))
         .route("/assets/{name}", get(assets::serve))
-}
-
-async fn not_found() -> WebError {
-    WebError(Problem::not_found())
 }
 
 /// What every page's frame shows: the asset URLs, the signed-in account and, inside a
