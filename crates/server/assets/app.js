@@ -85,7 +85,11 @@ function parseCheckpoint(note) {
 // The Ed25519 signature of the note under the workspace's verifier key, where the
 // browser's WebCrypto has Ed25519; returns null when it cannot be checked here.
 async function checkSignature(cp, verifierKey) {
-  const [name, , key] = verifierKey.split("+");
+  // `name+keyid+base64(0x01 || key)`; the base64 part may itself contain "+".
+  const i = verifierKey.indexOf("+");
+  const j = verifierKey.indexOf("+", i + 1);
+  const name = verifierKey.slice(0, i);
+  const key = verifierKey.slice(j + 1);
   const raw = unb64(key);
   if (raw[0] !== 1) return false;
   const line = cp.sigs.find((s) => s.startsWith("\u2014 " + name + " "));

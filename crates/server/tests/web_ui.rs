@@ -74,6 +74,27 @@ async fn web_ui_in_a_real_browser() {
     let login = covenant_server::demo::create(&state, &program, 0, 0)
         .await
         .unwrap();
+    // A viewer without a second factor: enrols TOTP from the account page.
+    let viewer_password = "correct horse battery staple";
+    let id = state.new_id().unwrap();
+    let hash = covenant_server::auth::password::hash(viewer_password).unwrap();
+    state
+        .store
+        .create_account(covenant_store::NewAccount {
+            id: &id,
+            email: "viewer@demo.test",
+            name: "Vera Viewer",
+            password_hash: Some(&hash),
+            created_at: 0,
+        })
+        .await
+        .unwrap();
+    let demo = state.live("demo").unwrap();
+    state
+        .store
+        .set_member(&demo.workspace.id, &id, "viewer", 0)
+        .await
+        .unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let app = covenant_server::app::router(state.clone())
@@ -90,6 +111,8 @@ async fn web_ui_in_a_real_browser() {
             .env("EMAIL", &login.email)
             .env("PASSWORD", &login.password)
             .env("TOTP_SECRET", &login.totp_secret)
+            .env("VIEWER_EMAIL", "viewer@demo.test")
+            .env("VIEWER_PASSWORD", viewer_password)
             .env("SCREENSHOTS", &shots)
             .env("CHROMIUM", chromium())
             .output()

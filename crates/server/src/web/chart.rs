@@ -31,7 +31,7 @@ pub fn lines(id: &str, desc: &str, labels: &[String], a: &[f64], b: &[f64]) -> S
     let mut s = String::new();
     let _ = write!(
         s,
-        r#"<svg class="chart" viewBox="0 0 {w} {h}" role="img" aria-labelledby="{id}-t {id}-d"><title id="{id}-t">{}</title><desc id="{id}-d">{}</desc>"#,
+        r#"<svg class="chart lines" viewBox="0 0 {w} {h}" role="img" aria-labelledby="{id}-t {id}-d"><title id="{id}-t">{}</title><desc id="{id}-d">{}</desc>"#,
         esc("Coverage and SLA compliance by week"),
         esc(desc)
     );
@@ -57,9 +57,14 @@ pub fn lines(id: &str, desc: &str, labels: &[String], a: &[f64], b: &[f64]) -> S
         if i % 2 == 1 && i + 1 != labels.len() {
             continue;
         }
+        let anchor = match i {
+            0 => "start",
+            i if i + 1 == labels.len() => "end",
+            _ => "middle",
+        };
         let _ = write!(
             s,
-            r#"<text x="{:.1}" y="{}" text-anchor="middle">{}</text>"#,
+            r#"<text x="{:.1}" y="{}" text-anchor="{anchor}">{}</text>"#,
             x(i),
             h - 8.0,
             esc(l)

@@ -17,6 +17,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, LazyLock, Mutex};
 
 const WEEKS: i64 = 12;
+const SHOWN: usize = 8;
 
 /// Coverage and SLA compliance at the end of each of the last weeks.
 pub struct Trend {
@@ -116,6 +117,9 @@ struct DashboardPage {
     health_svg: String,
     coverage_now: String,
     sla_now: String,
+    at: String,
+    overdue_count: usize,
+    due_soon_count: usize,
 }
 
 fn count(map: &std::collections::BTreeMap<String, usize>, k: &str) -> usize {
@@ -135,7 +139,9 @@ pub async fn page(
         .await
         .map_err(Problem::internal)??;
     let brief = |list: &[ObligationBrief]| -> Vec<Brief> {
+        // The most urgent few; the obligations page has them all.
         list.iter()
+            .take(SHOWN)
             .map(|o| {
                 let due = o.due.parse::<Timestamp>().unwrap_or(now);
                 Brief {
@@ -180,6 +186,9 @@ pub async fn page(
         health_svg: chart::bars("health", "Controls by health", &health_rows),
         coverage_now: format!("{:.0}%", t.coverage.last().copied().unwrap_or(0.0)),
         sla_now: format!("{:.0}%", t.sla.last().copied().unwrap_or(0.0)),
+        at: super::when(now),
+        overdue_count: count(&s.obligations, "overdue"),
+        due_soon_count: count(&s.obligations, "due-soon"),
         s,
     })
 }

@@ -44,7 +44,7 @@ fn line(r: EvidenceRow) -> Line {
         control: r.control,
         kind: r.kind,
         effective: r.effective,
-        recorded: crate::api::time(r.recorded_at),
+        recorded: super::when_ms(r.recorded_at),
         by: r.recorded_by,
     }
 }

@@ -216,16 +216,23 @@ fn history(view: &View, id: &str) -> Vec<HistoryLine> {
         .map(|(seq, v)| {
             let s = |k: &str| v.get(k).and_then(|x| x.as_str()).unwrap_or("").to_string();
             let mut what = s("type");
-            for k in ["status", "justification", "approver", "until", "note", "by"] {
-                let val = s(k);
-                if !val.is_empty() {
-                    what.push_str(&format!(" · {k}: {val}"));
+            // A triage's status is an object tagged by `state`, with its own fields.
+            if let Some(st) = v.get("status").and_then(|x| x.as_object()) {
+                for (k, val) in st {
+                    if let Some(val) = val.as_str() {
+                        what.push_str(&format!(" · {k}: {val}"));
+                    }
                 }
             }
+            let by = s("by");
+            if !by.is_empty() {
+                what.push_str(&format!(" · by {by}"));
+            }
+            let at = s("at");
             HistoryLine {
                 seq: *seq,
                 what,
-                at: s("at"),
+                at: at.parse::<Timestamp>().map(when).unwrap_or(at),
             }
         })
         .collect()
@@ -323,7 +330,15 @@ pub async fn triage(
         ))
         .into_response()),
         Err(p) if p.status == 400 => {
-            let msg = p.detail.clone().unwrap_or_else(|| p.title.clone());
+            // The triage rules speak in the CLI's flags; the form names its fields.
+            let msg = p
+                .detail
+                .clone()
+                .unwrap_or_else(|| p.title.clone())
+                .replace("--reason", "a reason")
+                .replace("--approver", "an approver")
+                .replace("--until", "an expiry date")
+                .replace("--justification", "a VEX justification");
             let id = form.id.clone();
             item_page(&state, &a, &id, msg, false, form).await
         }

@@ -273,6 +273,13 @@ pub fn when(ts: jiff::Timestamp) -> String {
     ts.strftime("%Y-%m-%d %H:%M UTC").to_string()
 }
 
+/// Milliseconds since the epoch, for people.
+pub fn when_ms(ms: i64) -> String {
+    jiff::Timestamp::from_millisecond(ms)
+        .map(when)
+        .unwrap_or_default()
+}
+
 /// A signed duration as words: "in 3 days", "5 hours ago".
 pub fn countdown(due: jiff::Timestamp, now: jiff::Timestamp) -> String {
     let secs = due.as_second() - now.as_second();

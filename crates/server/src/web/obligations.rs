@@ -270,7 +270,7 @@ pub async fn item(
                 seq: r.seq,
                 file: r.filename.unwrap_or_else(|| r.kind.clone()),
                 effective: r.effective,
-                recorded: crate::api::time(r.recorded_at),
+                recorded: super::when_ms(r.recorded_at),
             })
             .collect(),
         _ => Vec::new(),

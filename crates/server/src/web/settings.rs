@@ -59,7 +59,7 @@ async fn settings_page(state: &Shared, a: &Access, error: String, notice: String
             email: m.email,
             name: m.name,
             role: m.role,
-            since: crate::api::time(m.created_at),
+            since: super::when_ms(m.created_at),
         })
         .collect();
     let tokens = if manage {
@@ -72,8 +72,8 @@ async fn settings_page(state: &Shared, a: &Access, error: String, notice: String
                 id: t.id,
                 name: t.name,
                 scopes: t.scopes,
-                expires: t.expires_at.map(crate::api::time).unwrap_or_else(|| "never".into()),
-                last_used: t.last_used_at.map(crate::api::time).unwrap_or_else(|| "never".into()),
+                expires: t.expires_at.map(super::when_ms).unwrap_or_else(|| "never".into()),
+                last_used: t.last_used_at.map(super::when_ms).unwrap_or_else(|| "never".into()),
                 revoked: t.revoked_at.is_some(),
             })
             .collect()

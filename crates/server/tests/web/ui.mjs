@@ -225,6 +225,29 @@ try {
   await page.click(".who button");
   await page.waitForURL(/\/login/);
 
+  step("a viewer enrols TOTP with the QR code and may not read evidence");
+  await page.goto(BASE + "/login");
+  await page.fill("#email", env("VIEWER_EMAIL"));
+  await page.fill("#password", env("VIEWER_PASSWORD"));
+  await page.click("button[type=submit]");
+  await page.waitForURL(/\/w\/demo$/);
+  const denied = await page.goto(BASE + "/w/demo/evidence");
+  check(denied.status() === 403, "a viewer may not read evidence");
+  await shoot("forbidden");
+  await page.goto(BASE + "/account");
+  await page.click("text=Set up an authenticator app");
+  await page.waitForSelector(".qr svg");
+  await shoot("account-enrol");
+  const secret = (await page.textContent("#totp-secret")).trim();
+  await page.fill("#code", "000000" === totp(secret) ? "111111" : "000000");
+  await page.click("form[action='/account/totp/confirm'] button");
+  await page.waitForSelector("[role=alert]");
+  await page.fill("#code", totp(secret));
+  await page.click("form[action='/account/totp/confirm'] button");
+  await page.waitForSelector("#recovery-codes");
+  check((await page.textContent("#recovery-codes")).trim().split("\n").length >= 8, "recovery codes are shown");
+  await page.screenshot({ path: join(SHOTS, "account-recovery-desktop.png"), fullPage: true });
+
   check(problems.length === 0, `no console errors or CSP violations: ${problems.join(" | ")}`);
   console.log(`screenshots: ${shots.length * 2 + 2} files in ${SHOTS}`);
   console.log("ok");
