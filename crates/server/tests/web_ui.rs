@@ -17,7 +17,9 @@ fn required() -> bool {
 }
 
 fn web_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests").join("web")
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests")
+        .join("web")
 }
 
 fn chromium() -> PathBuf {
@@ -48,8 +50,7 @@ fn screenshots() -> PathBuf {
     match std::env::var_os("COVENANT_SCREENSHOTS") {
         Some(d) => PathBuf::from(d),
         // The workspace's target directory, beside the build.
-        None => Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../../target/web-screenshots"),
+        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/web-screenshots"),
     }
 }
 
@@ -128,5 +129,8 @@ async fn web_ui_in_a_real_browser() {
         out.status.success(),
         "the browser test failed:\n{stdout}\n{stderr}"
     );
-    assert!(stdout.contains("\nok"), "the script did not finish: {stdout}");
+    assert!(
+        stdout.contains("\nok"),
+        "the script did not finish: {stdout}"
+    );
 }

@@ -164,7 +164,9 @@ pub async fn triage(
 ) -> ApiResult<Json<FindingInfo>> {
     let a = access(&state, actor, &ws, Permission::Decide).await?;
     let Json(t) = body?;
-    apply_triage(&state, &a, &id, t).await.map(|r| Json(info(r)))
+    apply_triage(&state, &a, &id, t)
+        .await
+        .map(|r| Json(info(r)))
 }
 
 /// Validates a triage and records its `finding.triaged` entry (API and web triage form).

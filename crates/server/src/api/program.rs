@@ -194,7 +194,10 @@ pub async fn reload(
 }
 
 /// The published documents, rendered from the program and the claims now (API and web).
-pub fn render(state: &Shared, live: &crate::live::Live) -> Result<covenant_publish::Output, Problem> {
+pub fn render(
+    state: &Shared,
+    live: &crate::live::Live,
+) -> Result<covenant_publish::Output, Problem> {
     let eval = live
         .evaluation(state.clock.now())
         .map_err(Problem::internal)?;

@@ -67,7 +67,10 @@ fn trend(live: &Live, now: Timestamp) -> Result<Arc<Trend>, Problem> {
         t.coverage.push(percent(backed, claims.len()));
         let (mut kept, mut due) = (0usize, 0usize);
         for o in &eval.obligations {
-            if !matches!(o.kind, ObligationKind::Response | ObligationKind::Remediation) {
+            if !matches!(
+                o.kind,
+                ObligationKind::Response | ObligationKind::Remediation
+            ) {
                 continue;
             }
             match o.status {
@@ -156,7 +159,13 @@ pub async fn page(
     let sla_rows: Vec<(String, usize, String)> =
         ["overdue", "due-soon", "upcoming", "met", "waived", "missed"]
             .iter()
-            .map(|k| (k.replace('-', " "), count(&s.findings_sla, k), k.to_string()))
+            .map(|k| {
+                (
+                    k.replace('-', " "),
+                    count(&s.findings_sla, k),
+                    k.to_string(),
+                )
+            })
             .collect();
     let health_rows: Vec<(String, usize, String)> = ["failing", "at-risk", "healthy", "untracked"]
         .iter()

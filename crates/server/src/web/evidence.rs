@@ -224,7 +224,9 @@ pub async fn upload(
         note,
     };
     match record(&state, &a, upload).await {
-        Ok(row) => Ok(Redirect::to(&format!("/w/{ws}/evidence/{}?uploaded=1", row.seq)).into_response()),
+        Ok(row) => {
+            Ok(Redirect::to(&format!("/w/{ws}/evidence/{}?uploaded=1", row.seq)).into_response())
+        }
         Err(p) if p.status == 400 => {
             let (q, msg) = again(p.detail.as_deref().unwrap_or("The upload was refused."));
             list_page(&state, &a, q, msg).await

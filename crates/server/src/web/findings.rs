@@ -42,7 +42,10 @@ pub struct Clock {
 pub fn clocks(eval: &Evaluation) -> HashMap<&str, Clock> {
     let mut map: HashMap<&str, Clock> = HashMap::new();
     for o in &eval.obligations {
-        if !matches!(o.kind, ObligationKind::Response | ObligationKind::Remediation) {
+        if !matches!(
+            o.kind,
+            ObligationKind::Response | ObligationKind::Remediation
+        ) {
             continue;
         }
         let Some(subject) = o.subject.as_deref() else {

@@ -57,16 +57,25 @@ pub fn router(state: Shared) -> Router<Shared> {
         .route(&format!("{ws}/findings/item"), get(findings::item))
         .route(&format!("{ws}/findings/triage"), post(findings::triage))
         .route(&format!("{ws}/ledger"), get(ledger::page))
-        .route(&format!("{ws}/ledger/checkpoints"), post(ledger::checkpoint))
+        .route(
+            &format!("{ws}/ledger/checkpoints"),
+            post(ledger::checkpoint),
+        )
         .route(&format!("{ws}/documents"), get(documents::list))
         .route(&format!("{ws}/documents/view"), get(documents::view))
         .route(&format!("{ws}/settings"), get(settings::page))
-        .route(&format!("{ws}/settings/members"), post(settings::set_member))
+        .route(
+            &format!("{ws}/settings/members"),
+            post(settings::set_member),
+        )
         .route(
             &format!("{ws}/settings/members/remove"),
             post(settings::remove_member),
         )
-        .route(&format!("{ws}/settings/tokens"), post(settings::create_token))
+        .route(
+            &format!("{ws}/settings/tokens"),
+            post(settings::create_token),
+        )
         .route(
             &format!("{ws}/settings/tokens/revoke"),
             post(settings::revoke_token),
@@ -100,7 +109,11 @@ pub struct WsNav {
 impl WsNav {
     /// `aria-current` for a nav entry.
     pub fn current(&self, entry: &str) -> &'static str {
-        if self.active == entry { "page" } else { "false" }
+        if self.active == entry {
+            "page"
+        } else {
+            "false"
+        }
     }
 }
 
@@ -170,7 +183,8 @@ impl FromRequestParts<Shared> for WebActor {
                         .path_and_query()
                         .map(|p| p.as_str())
                         .unwrap_or("/");
-                    Err(Redirect::to(&format!("/login?next={}", query_escape(next))).into_response())
+                    Err(Redirect::to(&format!("/login?next={}", query_escape(next)))
+                        .into_response())
                 } else {
                     Err(error_page(
                         res.status(),

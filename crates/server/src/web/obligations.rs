@@ -282,7 +282,9 @@ pub async fn item(
             seq,
             what: format!(
                 "met{}",
-                o.met_at.map(|t| format!(" at {}", when(t))).unwrap_or_default()
+                o.met_at
+                    .map(|t| format!(" at {}", when(t)))
+                    .unwrap_or_default()
             ),
         });
     }

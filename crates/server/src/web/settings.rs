@@ -46,7 +46,13 @@ struct SettingsPage {
     notice: String,
 }
 
-async fn settings_page(state: &Shared, a: &Access, error: String, notice: String, new_secret: String) -> WebResult {
+async fn settings_page(
+    state: &Shared,
+    a: &Access,
+    error: String,
+    notice: String,
+    new_secret: String,
+) -> WebResult {
     let manage = a.role.allows(Permission::ManageAccess);
     let members = state
         .store
@@ -72,15 +78,25 @@ async fn settings_page(state: &Shared, a: &Access, error: String, notice: String
                 id: t.id,
                 name: t.name,
                 scopes: t.scopes,
-                expires: t.expires_at.map(super::when_ms).unwrap_or_else(|| "never".into()),
-                last_used: t.last_used_at.map(super::when_ms).unwrap_or_else(|| "never".into()),
+                expires: t
+                    .expires_at
+                    .map(super::when_ms)
+                    .unwrap_or_else(|| "never".into()),
+                last_used: t
+                    .last_used_at
+                    .map(super::when_ms)
+                    .unwrap_or_else(|| "never".into()),
                 revoked: t.revoked_at.is_some(),
             })
             .collect()
     } else {
         Vec::new()
     };
-    let status = if error.is_empty() { StatusCode::OK } else { StatusCode::BAD_REQUEST };
+    let status = if error.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::BAD_REQUEST
+    };
     let page = SettingsPage {
         shell: Shell::for_access("Settings", a, "settings"),
         members,
@@ -94,7 +110,11 @@ async fn settings_page(state: &Shared, a: &Access, error: String, notice: String
     Ok((status, render(&page)?).into_response())
 }
 
-pub async fn page(State(state): State<Shared>, actor: WebActor, Path(ws): Path<String>) -> WebResult {
+pub async fn page(
+    State(state): State<Shared>,
+    actor: WebActor,
+    Path(ws): Path<String>,
+) -> WebResult {
     let a = enter(&state, actor, &ws, Permission::Read).await?;
     settings_page(&state, &a, String::new(), String::new(), String::new()).await
 }
@@ -125,7 +145,17 @@ pub async fn set_member(
 ) -> WebResult {
     let a = enter(&state, actor, &ws, Permission::ManageAccess).await?;
     let r = match Role::parse(&f.role) {
-        Some(role) => set_for(&state, &a, &SetMember { email: f.email, role }).await,
+        Some(role) => {
+            set_for(
+                &state,
+                &a,
+                &SetMember {
+                    email: f.email,
+                    role,
+                },
+            )
+            .await
+        }
         None => Err(Problem::bad_request("choose one of the roles")),
     };
     outcome(&state, &a, &ws, r).await
@@ -165,10 +195,17 @@ pub async fn create_token(
     let Some(scope) = Scope::parse(&f.scope) else {
         return outcome(&state, &a, &ws, Err(Problem::bad_request("choose a scope"))).await;
     };
-    let req = NewToken { name: f.name, scopes: vec![scope], expires_in_days: f.expires_in_days };
+    let req = NewToken {
+        name: f.name,
+        scopes: vec![scope],
+        expires_in_days: f.expires_in_days,
+    };
     match create_for(&state, &a, session, &req).await {
         Ok(t) => {
-            let notice = format!("Token “{}” created. Copy its secret now: it is not shown again.", req.name.trim());
+            let notice = format!(
+                "Token “{}” created. Copy its secret now: it is not shown again.",
+                req.name.trim()
+            );
             settings_page(&state, &a, String::new(), notice, t.secret).await
         }
         Err(p) => outcome(&state, &a, &ws, Err(p)).await,
