@@ -71,6 +71,8 @@ struct ViewPage {
     text: String,
     cut: bool,
     others: Vec<String>,
+    /// SVG diagrams are also shown as images (an `<img>` runs no script in them).
+    svg: bool,
 }
 
 pub async fn view(
@@ -90,6 +92,7 @@ pub async fn view(
         text: String::from_utf8_lossy(shown).into_owned(),
         cut,
         others: out.files.keys().cloned().collect(),
+        svg: q.path.ends_with(".svg"),
         path: q.path,
     })
 }

@@ -231,6 +231,9 @@ impl IntoResponse for WebError {
             (StatusCode::NOT_FOUND, _) => {
                 "There is nothing here, or you do not have access to it.".to_string()
             }
+            _ if p.kind.ends_with("/totp-enrollment-required") => {
+                "Owners and admins must use a second factor. Set one up on your account page, then come back.".to_string()
+            }
             (_, Some(d)) => d,
             (_, None) => String::new(),
         };
