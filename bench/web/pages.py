@@ -68,10 +68,21 @@ m = re.search(r'/w/demo/documents/view\?path=([^"]+)"', docs)
 if m:
     pages = [(n, f"/w/demo/documents/view?path={m.group(1)}" if n == "document" else p) for n, p in pages]
 
-print("| page | median ms | max ms |")
-print("|---|---:|---:|")
+def timed(path):
+    t = time.perf_counter()
+    r = call("GET", path)
+    r.read()
+    assert r.status == 200, (path, r.status)
+    return (time.perf_counter() - t) * 1000
+
+# Start right after a minute turns, so the first page pays for a fresh evaluation.
+time.sleep(60 - time.time() % 60 + 0.5)
+print("| page | first ms | median ms | max ms |")
+print("|---|---:|---:|---:|")
 for name, path in pages:
-    call("GET", path).read()  # warm-up
+    # The first fetch of a page may pay for the evaluation (cached per minute and ledger
+    # size) and, on the dashboard, for the weekly trend (cached per hour).
+    first = timed(path)
     times = []
     for _ in range(runs):
         t = time.perf_counter()
@@ -79,4 +90,4 @@ for name, path in pages:
         r.read()
         times.append((time.perf_counter() - t) * 1000)
         assert r.status == 200, (path, r.status)
-    print(f"| {name} | {statistics.median(times):.1f} | {max(times):.1f} |")
+    print(f"| {name} | {first:.1f} | {statistics.median(times):.1f} | {max(times):.1f} |")

@@ -47,6 +47,7 @@ pub fn default_database(settings: &Settings) -> String {
 
 /// Serves until SIGINT or SIGTERM, then finishes the requests in flight.
 pub async fn serve(state: Shared, listener: tokio::net::TcpListener) -> anyhow::Result<()> {
+    web::dashboard::warm(&state);
     let app = app::router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())

@@ -59,6 +59,8 @@ pub struct Live {
     pub blobs: Box<dyn Blobs>,
     cache: Mutex<Option<(u64, i64, Arc<Evaluation>)>>,
     poisoned: std::sync::atomic::AtomicBool,
+    /// A background re-evaluation is running (see `evaluation_or_stale`).
+    refreshing: std::sync::atomic::AtomicBool,
 }
 
 pub fn ledger_dir(data: &Path, slug: &str) -> PathBuf {
@@ -144,6 +146,7 @@ impl Live {
             signer,
             cache: Mutex::new(None),
             poisoned: std::sync::atomic::AtomicBool::new(false),
+            refreshing: std::sync::atomic::AtomicBool::new(false),
         })
     }
 
@@ -289,6 +292,46 @@ impl Live {
             *c = Some((view.size, minute, eval.clone()));
         }
         Ok(eval)
+    }
+
+    /// Like `evaluation`, for pages: when only the minute has turned since the cached
+    /// evaluation (no new entries), the cached one is returned at once and a fresh one is
+    /// computed in the background, so no page waits for the once-a-minute re-evaluation
+    /// (about 90 ms on a workspace with 100,000 evidence entries). After a write the
+    /// ledger size differs and the evaluation is computed on the spot, so a change is
+    /// always visible to the next read.
+    pub fn evaluation_or_stale(
+        self: &Arc<Self>,
+        now: Timestamp,
+    ) -> Result<Arc<Evaluation>, LiveError> {
+        let size = self.view().size;
+        let stale = match self.cache.lock() {
+            Ok(c) => c
+                .as_ref()
+                .filter(|(s, _, _)| *s == size)
+                .map(|(_, m, e)| (*m == now.as_second().div_euclid(60), e.clone())),
+            Err(_) => None,
+        };
+        match stale {
+            Some((true, eval)) => Ok(eval),
+            Some((false, eval)) => {
+                if !self
+                    .refreshing
+                    .swap(true, std::sync::atomic::Ordering::SeqCst)
+                {
+                    let live = self.clone();
+                    tokio::task::spawn_blocking(move || {
+                        if let Err(e) = live.evaluation(now) {
+                            tracing::warn!(error = %e, "background evaluation failed");
+                        }
+                        live.refreshing
+                            .store(false, std::sync::atomic::Ordering::SeqCst);
+                    });
+                }
+                Ok(eval)
+            }
+            None => self.evaluation(now),
+        }
     }
 
     /// Signs a checkpoint of the ledger as it stands.

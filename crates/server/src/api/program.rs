@@ -201,6 +201,14 @@ pub fn render(
     let eval = live
         .evaluation(state.clock.now())
         .map_err(Problem::internal)?;
+    publish(live, &eval)
+}
+
+/// The published documents for the claims of one evaluation.
+pub fn publish(
+    live: &crate::live::Live,
+    eval: &covenant_engine::Evaluation,
+) -> Result<covenant_publish::Output, Problem> {
     let v = live.view();
     let claims = eval
         .claims

@@ -181,15 +181,16 @@ pub async fn summary(
     Path(ws): Path<String>,
 ) -> ApiResult<Json<Summary>> {
     let a = access(&state, actor, &ws, Permission::Read).await?;
-    summarize(&state, &a.live).map(Json)
+    let eval = a
+        .live
+        .evaluation(state.clock.now())
+        .map_err(Problem::internal)?;
+    Ok(Json(summarize(&a.live, &eval)))
 }
 
-/// Where the program stands now (API summary and the web dashboard).
-pub fn summarize(state: &Shared, live: &crate::live::Live) -> Result<Summary, Problem> {
-    let a = live;
-    let now = state.clock.now();
-    let eval = a.evaluation(now).map_err(Problem::internal)?;
-    let view = a.view();
+/// Where the program stands in an evaluation (API summary and the web dashboard).
+pub fn summarize(live: &crate::live::Live, eval: &covenant_engine::Evaluation) -> Summary {
+    let view = live.view();
     let mut obligations = BTreeMap::new();
     let mut findings_sla = BTreeMap::new();
     for o in &eval.obligations {
@@ -234,7 +235,7 @@ pub fn summarize(state: &Shared, live: &crate::live::Live) -> Result<Summary, Pr
         };
         *controls.entry(k.to_string()).or_insert(0) += 1;
     }
-    Ok(Summary {
+    Summary {
         at: eval.at.to_string(),
         obligations,
         overdue: brief(Status::Overdue),
@@ -255,5 +256,5 @@ pub fn summarize(state: &Shared, live: &crate::live::Live) -> Result<Summary, Pr
             .filter(|(_, e)| matches!(e, covenant_engine::event::Event::EvidenceAdded { .. }))
             .count() as i64,
         ledger_size: view.size,
-    })
+    }
 }

@@ -13,7 +13,7 @@ use axum::extract::{Path, State};
 use covenant_engine::claim::{ClaimKind, ClaimState};
 use covenant_engine::obligation::{ObligationKind, Status};
 use jiff::{Timestamp, ToSpan};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, LazyLock, Mutex};
 
 const WEEKS: i64 = 12;
@@ -28,22 +28,64 @@ pub struct Trend {
     pub sla: Vec<f64>,
 }
 
-/// Trends are re-evaluations of the whole history, so they are kept per workspace until
-/// the ledger grows or the hour turns.
+/// Trends are re-evaluations of the whole history (one per week shown), too slow to run
+/// on a request: each workspace's is kept with the ledger size and hour it was computed
+/// for. A stale trend is served while a fresh one is computed in the background; only a
+/// workspace's very first one is computed on the request (and `warm` computes those when
+/// the server starts).
 type TrendCache = Mutex<HashMap<String, (u64, i64, Arc<Trend>)>>;
 static TRENDS: LazyLock<TrendCache> = LazyLock::new(Default::default);
+static REFRESHING: LazyLock<Mutex<HashSet<String>>> = LazyLock::new(Default::default);
 
-fn trend(live: &Live, now: Timestamp) -> Result<Arc<Trend>, Problem> {
+fn cached(live: &Live, now: Timestamp) -> Option<(bool, Arc<Trend>)> {
+    let size = live.view().size;
+    let hour = now.as_second().div_euclid(3600);
+    let c = TRENDS.lock().ok()?;
+    let (s, h, t) = c.get(&live.workspace.slug)?;
+    Some((*s == size && *h == hour, t.clone()))
+}
+
+fn trend(live: &Arc<Live>, now: Timestamp) -> Result<Arc<Trend>, Problem> {
+    match cached(live, now) {
+        Some((true, t)) => Ok(t),
+        Some((false, stale)) => {
+            let slug = live.workspace.slug.clone();
+            let first = REFRESHING.lock().is_ok_and(|mut r| r.insert(slug.clone()));
+            if first {
+                let live = live.clone();
+                tokio::task::spawn_blocking(move || {
+                    if let Err(e) = compute(&live, now) {
+                        tracing::warn!(error = %e.title, "trend refresh failed");
+                    }
+                    if let Ok(mut r) = REFRESHING.lock() {
+                        r.remove(&slug);
+                    }
+                });
+            }
+            Ok(stale)
+        }
+        None => compute(live, now),
+    }
+}
+
+/// Computes every live workspace's trend in the background, so that no dashboard view
+/// after a restart waits for one.
+pub fn warm(state: &Shared) {
+    let all = state.all_live();
+    let now = state.clock.now();
+    tokio::task::spawn_blocking(move || {
+        for live in all {
+            if let Err(e) = compute(&live, now) {
+                tracing::warn!(workspace = %live.workspace.slug, error = %e.title, "trend warm-up failed");
+            }
+        }
+    });
+}
+
+fn compute(live: &Live, now: Timestamp) -> Result<Arc<Trend>, Problem> {
     let view = live.view();
     let hour = now.as_second().div_euclid(3600);
     let slug = &live.workspace.slug;
-    if let Ok(c) = TRENDS.lock()
-        && let Some((size, h, t)) = c.get(slug)
-        && *size == view.size
-        && *h == hour
-    {
-        return Ok(t.clone());
-    }
     let mut t = Trend {
         labels: Vec::new(),
         coverage: Vec::new(),
@@ -136,7 +178,8 @@ pub async fn page(
 ) -> WebResult {
     let a = enter(&state, actor, &ws, Permission::Read).await?;
     let now = state.clock.now();
-    let s = summarize(&state, &a.live)?;
+    let eval = a.live.evaluation_or_stale(now).map_err(Problem::internal)?;
+    let s = summarize(&a.live, &eval);
     let live = a.live.clone();
     let t = tokio::task::spawn_blocking(move || trend(&live, now))
         .await
@@ -195,7 +238,7 @@ pub async fn page(
         health_svg: chart::bars("health", "Controls by health", &health_rows),
         coverage_now: format!("{:.0}%", t.coverage.last().copied().unwrap_or(0.0)),
         sla_now: format!("{:.0}%", t.sla.last().copied().unwrap_or(0.0)),
-        at: super::when(now),
+        at: super::when(eval.at),
         overdue_count: count(&s.obligations, "overdue"),
         due_soon_count: count(&s.obligations, "due-soon"),
         s,

@@ -42,7 +42,11 @@ pub async fn list(
     Path(ws): Path<String>,
 ) -> WebResult {
     let a = enter(&state, actor, &ws, Permission::Read).await?;
-    let out = program::render(&state, &a.live)?;
+    let eval = a
+        .live
+        .evaluation_or_stale(state.clock.now())
+        .map_err(Problem::internal)?;
+    let out = program::publish(&a.live, &eval)?;
     render(&ListPage {
         shell: Shell::for_access("Documents", &a, "documents"),
         docs: out
@@ -82,7 +86,11 @@ pub async fn view(
     Query(q): Query<Q>,
 ) -> WebResult {
     let a = enter(&state, actor, &ws, Permission::Read).await?;
-    let out = program::render(&state, &a.live)?;
+    let eval = a
+        .live
+        .evaluation_or_stale(state.clock.now())
+        .map_err(Problem::internal)?;
+    let out = program::publish(&a.live, &eval)?;
     let bytes = out.files.get(&q.path).ok_or_else(Problem::not_found)?;
     let cut = bytes.len() > PREVIEW_BYTES;
     let shown = bytes.get(..PREVIEW_BYTES.min(bytes.len())).unwrap_or(&[]);

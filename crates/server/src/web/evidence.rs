@@ -285,7 +285,7 @@ pub async fn item(
         .unwrap_or(entry.body.clone());
     let eval = a
         .live
-        .evaluation(state.clock.now())
+        .evaluation_or_stale(state.clock.now())
         .map_err(Problem::internal)?;
     let met = eval
         .obligations

@@ -107,7 +107,7 @@ pub async fn list(
     let f = q.map(|Query(f)| f).unwrap_or_default();
     let a = enter(&state, actor, &ws, Permission::Read).await?;
     let now = state.clock.now();
-    let eval = a.live.evaluation(now).map_err(Problem::internal)?;
+    let eval = a.live.evaluation_or_stale(now).map_err(Problem::internal)?;
     let status = f.status.clone().unwrap_or_default();
     let kind = f.kind.clone().unwrap_or_default();
     let mut matching: Vec<&Obligation> = eval
@@ -246,7 +246,7 @@ pub async fn item(
 ) -> WebResult {
     let a = enter(&state, actor, &ws, Permission::Read).await?;
     let now = state.clock.now();
-    let eval = a.live.evaluation(now).map_err(Problem::internal)?;
+    let eval = a.live.evaluation_or_stale(now).map_err(Problem::internal)?;
     let o = eval
         .obligations
         .iter()

@@ -81,7 +81,7 @@ pub async fn page(
     let a = enter(&state, actor, &ws, Permission::Read).await?;
     let eval = a
         .live
-        .evaluation(state.clock.now())
+        .evaluation_or_stale(state.clock.now())
         .map_err(Problem::internal)?;
     let view = a.live.view();
     let p = &view.program;
