@@ -22,7 +22,7 @@ pub fn esc(s: &str) -> String {
 
 /// Two percentage series over the same x labels (weeks), 0–100 %.
 pub fn lines(id: &str, desc: &str, labels: &[String], a: &[f64], b: &[f64]) -> String {
-    let (w, h, left, right, top, bottom) = (640.0, 230.0, 40.0, 12.0, 12.0, 28.0);
+    let (w, h, left, right, top, bottom) = (640.0, 240.0, 78.0, 16.0, 16.0, 36.0);
     let pw = w - left - right;
     let ph = h - top - bottom;
     let n = labels.len().max(2) as f64 - 1.0;
@@ -54,7 +54,7 @@ pub fn lines(id: &str, desc: &str, labels: &[String], a: &[f64], b: &[f64]) -> S
     );
     for (i, l) in labels.iter().enumerate() {
         // Every other label, so that they never overlap at phone width.
-        if i % 2 == 1 && i + 1 != labels.len() {
+        if (i % 2 == 1 || i + 2 == labels.len()) && i + 1 != labels.len() {
             continue;
         }
         let anchor = match i {
@@ -62,9 +62,15 @@ pub fn lines(id: &str, desc: &str, labels: &[String], a: &[f64], b: &[f64]) -> S
             i if i + 1 == labels.len() => "end",
             _ => "middle",
         };
+        // Phones show every fourth week (the stylesheet hides the minor ones).
+        let minor = if i % 4 == 0 || i + 1 == labels.len() {
+            ""
+        } else {
+            " class=\"minor\""
+        };
         let _ = write!(
             s,
-            r#"<text x="{:.1}" y="{}" text-anchor="{anchor}">{}</text>"#,
+            r#"<text x="{:.1}" y="{}" text-anchor="{anchor}"{minor}>{}</text>"#,
             x(i),
             h - 8.0,
             esc(l)
