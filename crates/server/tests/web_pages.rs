@@ -213,6 +213,21 @@ async fn strangers_foreign_workspaces_and_assets() {
             .await;
         assert_eq!(r.status(), StatusCode::NOT_FOUND);
     }
+    // An item page without its id, or with an unknown one, is a 404 page too.
+    for p in [
+        "/w/demo/findings/item",
+        "/w/demo/findings/item?id=nope",
+        "/w/demo/obligations/item",
+        "/w/demo/documents/view?path=nope.md",
+        "/w/demo/evidence/999999",
+    ] {
+        let r = w.get(p).await;
+        assert_eq!(r.status(), StatusCode::NOT_FOUND, "{p}");
+        assert!(
+            r.text().await.unwrap().contains("<h1>Not found</h1>"),
+            "{p}"
+        );
+    }
     // Assets: named by content, cached for a year.
     let html = w.get("/w/demo").await.text().await.unwrap();
     let css = html

@@ -83,8 +83,10 @@ pub async fn view(
     State(state): State<Shared>,
     actor: WebActor,
     Path(ws): Path<String>,
-    Query(q): Query<Q>,
+    q: Result<Query<Q>, axum::extract::rejection::QueryRejection>,
 ) -> WebResult {
+    // Without its id there is nothing to show: the same page as an unknown id.
+    let Query(q) = q.map_err(|_| Problem::not_found())?;
     let a = enter(&state, actor, &ws, Permission::Read).await?;
     let eval = a
         .live

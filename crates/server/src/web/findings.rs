@@ -283,8 +283,10 @@ pub async fn item(
     State(state): State<Shared>,
     actor: WebActor,
     Path(ws): Path<String>,
-    Query(q): Query<Id>,
+    q: Result<Query<Id>, axum::extract::rejection::QueryRejection>,
 ) -> WebResult {
+    // Without its id there is nothing to show: the same page as an unknown id.
+    let Query(q) = q.map_err(|_| Problem::not_found())?;
     let a = enter(&state, actor, &ws, Permission::Read).await?;
     let form = TriageForm {
         id: q.id.clone(),
