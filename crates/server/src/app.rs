@@ -112,7 +112,8 @@ pub fn router(state: Shared) -> Router {
             get(api::ledger::consistency),
         )
         .route(&format!("{ws}/ledger/export"), get(api::ledger::export));
-    api.route("/api/openapi.json", get(openapi))
+    api.merge(crate::web::router(state.clone()))
+        .route("/api/openapi.json", get(openapi))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(ready))
         .route("/metrics", get(metrics))

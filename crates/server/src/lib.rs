@@ -17,6 +17,7 @@ pub mod problem;
 pub mod role;
 pub mod state;
 pub mod tls;
+pub mod web;
 pub mod workspaces;
 
 use clock::Clock;
@@ -54,11 +55,12 @@ pub fn default_database(settings: &Settings) -> String {
 }
 
 /// Serves until SIGINT or SIGTERM, then finishes the requests in flight.
-/// Serves until SIGINT or SIGTERM, on plain TCP or on a [`tls::TlsListener`].
+/// On plain TCP or on a [`tls::TlsListener`].
 pub async fn serve<L>(state: Shared, listener: L) -> anyhow::Result<()>
 where
     L: axum::serve::Listener<Addr = SocketAddr>,
 {
+    web::dashboard::warm(&state);
     let app = app::router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
     // axum gives any listener's address to `ConnectInfo` only through `tap_io`; the tap
     // itself does nothing.

@@ -75,6 +75,8 @@ pub struct Live {
     /// at a minute's turn computes it once instead of once per request.
     computing: tokio::sync::Mutex<()>,
     poisoned: std::sync::atomic::AtomicBool,
+    /// A background re-evaluation is running (see `evaluation_or_stale`).
+    refreshing: std::sync::atomic::AtomicBool,
 }
 
 pub fn ledger_dir(data: &Path, slug: &str) -> PathBuf {
@@ -177,6 +179,7 @@ impl Live {
             cache: Mutex::new(None),
             computing: tokio::sync::Mutex::new(()),
             poisoned: std::sync::atomic::AtomicBool::new(false),
+            refreshing: std::sync::atomic::AtomicBool::new(false),
         })
     }
 
@@ -328,6 +331,45 @@ impl Live {
         let c = self.cache.lock().ok()?;
         let (s, m, eval) = c.as_ref()?;
         (*s == size && *m == minute).then(|| eval.clone())
+    }
+
+    /// Like `evaluation`, for reads that can take an answer a minute old: when only the
+    /// minute has turned since the cached evaluation (no new entries), the cached one is
+    /// returned at once and a fresh one is computed in the background, so no request
+    /// waits for the once-a-minute re-evaluation. After a write the ledger size differs
+    /// and the evaluation is computed on the spot, so a change is visible to the next read.
+    pub async fn evaluation_or_stale(
+        self: &Arc<Self>,
+        now: Timestamp,
+    ) -> Result<Arc<Evaluation>, LiveError> {
+        let size = self.view().size;
+        let stale = match self.cache.lock() {
+            Ok(c) => c
+                .as_ref()
+                .filter(|(s, _, _)| *s == size)
+                .map(|(_, m, e)| (*m == now.as_second().div_euclid(60), e.clone())),
+            Err(_) => None,
+        };
+        match stale {
+            Some((true, eval)) => Ok(eval),
+            Some((false, eval)) => {
+                if !self
+                    .refreshing
+                    .swap(true, std::sync::atomic::Ordering::SeqCst)
+                {
+                    let live = self.clone();
+                    tokio::spawn(async move {
+                        if let Err(e) = live.evaluation(now).await {
+                            tracing::warn!(error = %e, "background evaluation failed");
+                        }
+                        live.refreshing
+                            .store(false, std::sync::atomic::Ordering::SeqCst);
+                    });
+                }
+                Ok(eval)
+            }
+            None => self.evaluation(now).await,
+        }
     }
 
     /// Signs a checkpoint of the ledger as it stands.

@@ -116,13 +116,32 @@ pub async fn login(
     body: Result<Json<LoginRequest>, axum::extract::rejection::JsonRejection>,
 ) -> ApiResult<Response> {
     let Json(req) = body?;
-    let email = req.email.trim().to_lowercase();
+    let account = check_password(&state, addr.ip(), &req.email, &req.password).await?;
+    let (cookie, csrf) = start_session(&state, &account, !account.totp_enabled).await?;
+    let mut res = Json(LoginResponse {
+        totp_required: account.totp_enabled,
+        csrf_token: csrf,
+    })
+    .into_response();
+    res.headers_mut().insert(header::SET_COOKIE, cookie);
+    Ok(res)
+}
+
+/// The password step, shared by the API and the web login: throttled per account and per
+/// address, the same answer for an unknown email and a wrong password.
+pub async fn check_password(
+    state: &Shared,
+    ip: std::net::IpAddr,
+    email: &str,
+    password: &str,
+) -> Result<Account, Problem> {
+    let email = email.trim().to_lowercase();
     let now = state.clock.now_ms();
     let since = now - throttle::WINDOW_MS;
     let keys = [
         (throttle::account_key(&email), throttle::ACCOUNT_LIMIT),
         (
-            throttle::address_key(&addr.ip().to_string()),
+            throttle::address_key(&ip.to_string()),
             throttle::ADDRESS_LIMIT,
         ),
     ];
@@ -138,7 +157,7 @@ pub async fn login(
         .and_then(|a| a.password_hash.clone())
         .unwrap_or_else(|| password::decoy().to_string());
     let ok = tokio::task::spawn_blocking({
-        let pw = req.password.clone();
+        let pw = password.to_string();
         move || password::verify(&pw, &hash)
     })
     .await
@@ -150,14 +169,7 @@ pub async fn login(
         return Err(invalid_login());
     };
     state.store.clear_login_failures(&keys[0].0).await?;
-    let (cookie, csrf) = start_session(&state, &account, !account.totp_enabled).await?;
-    let mut res = Json(LoginResponse {
-        totp_required: account.totp_enabled,
-        csrf_token: csrf,
-    })
-    .into_response();
-    res.headers_mut().insert(header::SET_COOKIE, cookie);
-    Ok(res)
+    Ok(account)
 }
 
 #[utoipa::path(post, path = "/api/v1/auth/totp", tag = "auth", request_body = TotpRequest,
@@ -169,6 +181,17 @@ pub async fn totp_verify(
 ) -> ApiResult<StatusCode> {
     let Json(req) = body?;
     let PendingActor { account, session } = pending;
+    second_factor(&state, &account, &session, &req).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The second-factor step, shared by the API and the web login.
+pub async fn second_factor(
+    state: &Shared,
+    account: &Account,
+    session: &Session,
+    req: &TotpRequest,
+) -> Result<(), Problem> {
     let now = state.clock.now_ms();
     let key = throttle::account_key(&format!("totp:{}", account.id));
     let failures = state
@@ -201,7 +224,7 @@ pub async fn totp_verify(
     }
     state.store.clear_login_failures(&key).await?;
     state.store.complete_session_mfa(&session.id_hash).await?;
-    Ok(StatusCode::NO_CONTENT)
+    Ok(())
 }
 
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth",
@@ -250,6 +273,11 @@ pub async fn totp_enroll(
     State(state): State<Shared>,
     actor: Actor,
 ) -> ApiResult<Json<TotpEnrollment>> {
+    enroll(&state, &actor).await.map(Json)
+}
+
+/// Starts TOTP enrolment (API and web settings): a new secret, not yet enabled.
+pub async fn enroll(state: &Shared, actor: &Actor) -> Result<TotpEnrollment, Problem> {
     if !matches!(actor.via, Via::Session(_)) {
         return Err(Problem::forbidden(
             "second factors are managed in a browser session",
@@ -263,10 +291,10 @@ pub async fn totp_enroll(
         .store
         .set_totp(&actor.account.id, Some(&s), false)
         .await?;
-    Ok(Json(TotpEnrollment {
+    Ok(TotpEnrollment {
         otpauth_url: totp::url(&s, &actor.account.email).map_err(Problem::internal)?,
         secret: s,
-    }))
+    })
 }
 
 #[utoipa::path(post, path = "/api/v1/auth/totp/confirm", tag = "auth", request_body = TotpRequest,
@@ -277,6 +305,14 @@ pub async fn totp_confirm(
     body: Result<Json<TotpRequest>, axum::extract::rejection::JsonRejection>,
 ) -> ApiResult<Json<RecoveryCodes>> {
     let Json(req) = body?;
+    confirm(&state, &actor, req.code.as_deref().unwrap_or(""))
+        .await
+        .map(Json)
+}
+
+/// Confirms enrolment with a first code (API and web settings); returns the recovery
+/// codes, shown once.
+pub async fn confirm(state: &Shared, actor: &Actor, code: &str) -> Result<RecoveryCodes, Problem> {
     let Via::Session(session) = &actor.via else {
         return Err(Problem::forbidden(
             "second factors are managed in a browser session",
@@ -289,7 +325,6 @@ pub async fn totp_confirm(
         .filter(|_| !actor.account.totp_enabled)
         .ok_or_else(|| Problem::bad_request("start with POST /api/v1/auth/totp/enroll"))?;
     let now = state.clock.now_ms();
-    let code = req.code.as_deref().unwrap_or("");
     if !totp::check(secret_b32, code, u64::try_from(now / 1000).unwrap_or(0)) {
         return Err(Problem::bad_request(
             "the code does not match; check the device's clock",
@@ -309,9 +344,9 @@ pub async fn totp_confirm(
         .replace_recovery_codes(&actor.account.id, &hashes)
         .await?;
     state.store.complete_session_mfa(&session.id_hash).await?;
-    Ok(Json(RecoveryCodes {
+    Ok(RecoveryCodes {
         recovery_codes: codes,
-    }))
+    })
 }
 
 #[derive(Deserialize)]

@@ -136,6 +136,43 @@ pub async fn upload(
     let (fname, bytes) =
         file.ok_or_else(|| Problem::bad_request("multipart field `file` is required"))?;
     let control = control.ok_or_else(|| Problem::bad_request("field `control` is required"))?;
+    let upload = Upload {
+        file_name: fname,
+        bytes: &bytes,
+        control,
+        kind,
+        effective,
+        note,
+    };
+    let row = record(&state, &a, upload).await?;
+    Ok((StatusCode::CREATED, Json(info(row))))
+}
+
+/// One uploaded file and the fields that describe it.
+pub struct Upload<'a> {
+    pub file_name: String,
+    pub bytes: &'a [u8],
+    pub control: String,
+    pub kind: Option<String>,
+    /// `YYYY-MM-DD`; today when absent or empty.
+    pub effective: Option<String>,
+    pub note: Option<String>,
+}
+
+/// Stores the file and records its `evidence.added` entry (API and web upload).
+pub async fn record(
+    state: &Shared,
+    a: &crate::auth::actor::Access,
+    upload: Upload<'_>,
+) -> Result<EvidenceRow, Problem> {
+    let Upload {
+        file_name: fname,
+        bytes,
+        control,
+        kind,
+        effective,
+        note,
+    } = upload;
     let view = a.live.view();
     if !view.program.controls.iter().any(|c| c.value.id == control) {
         return Err(Problem::bad_request(format!(
@@ -149,7 +186,7 @@ pub async fn upload(
             .map_err(|_| Problem::bad_request("effective must be a YYYY-MM-DD date"))?,
         None => now.to_zoned(jiff::tz::TimeZone::UTC).date(),
     };
-    let blob = a.live.blobs.put(&bytes).map_err(Problem::internal)?;
+    let blob = a.live.blobs.put(bytes).map_err(Problem::internal)?;
     let recorded_at = jiff::Timestamp::from_second(now.as_second())
         .unwrap_or(now)
         .to_string();
@@ -193,12 +230,11 @@ pub async fn upload(
         .first()
         .and_then(|s| i64::try_from(*s).ok())
         .unwrap_or(0);
-    let row = state
+    state
         .store
         .evidence_item(&a.live.workspace.id, seq)
         .await?
-        .ok_or_else(|| Problem::internal("evidence row missing after commit"))?;
-    Ok((StatusCode::CREATED, Json(info(row))))
+        .ok_or_else(|| Problem::internal("evidence row missing after commit"))
 }
 
 #[utoipa::path(get, path = "/api/v1/workspaces/{workspace}/evidence/{seq}", tag = "evidence",

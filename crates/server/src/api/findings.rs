@@ -165,8 +165,20 @@ pub async fn triage(
 ) -> ApiResult<Json<FindingInfo>> {
     let a = access(&state, actor, &ws, Permission::Decide).await?;
     let Json(t) = body?;
+    apply_triage(&state, &a, &id, t)
+        .await
+        .map(|r| Json(info(r)))
+}
+
+/// Validates a triage and records its `finding.triaged` entry (API and web triage form).
+pub async fn apply_triage(
+    state: &Shared,
+    a: &crate::auth::actor::Access,
+    id: &str,
+    t: Triage,
+) -> Result<FindingRow, Problem> {
     let view = a.live.view();
-    if view.finding_set.get(&id).is_none() {
+    if view.finding_set.get(id).is_none() {
         return Err(Problem::not_found());
     }
     let now = state.clock.now();
@@ -180,7 +192,7 @@ pub async fn triage(
     };
     let event = covenant_vuln::triage(
         &view.finding_set,
-        &id,
+        id,
         &req,
         &a.actor.name(),
         &now.to_string(),
@@ -198,9 +210,8 @@ pub async fn triage(
         .await?;
     state
         .store
-        .finding(&a.live.workspace.id, &id)
+        .finding(&a.live.workspace.id, id)
         .await?
-        .map(|r| Json(info(r)))
         .ok_or_else(Problem::not_found)
 }
 

@@ -66,6 +66,16 @@ pub async fn set(
 ) -> ApiResult<StatusCode> {
     let a = access(&state, actor, &ws, Permission::ManageAccess).await?;
     let Json(req) = body?;
+    set_for(&state, &a, &req).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Adds a member or changes a role and records `member.set` (API and web settings).
+pub async fn set_for(
+    state: &Shared,
+    a: &crate::auth::actor::Access,
+    req: &SetMember,
+) -> Result<(), Problem> {
     let target = state
         .store
         .account_by_email(&req.email.trim().to_lowercase())
@@ -111,7 +121,7 @@ pub async fn set(
             vec![member],
         )
         .await?;
-    Ok(StatusCode::NO_CONTENT)
+    Ok(())
 }
 
 #[utoipa::path(delete, path = "/api/v1/workspaces/{workspace}/members/{account}", tag = "members",
@@ -123,9 +133,19 @@ pub async fn remove(
     Path((ws, account)): Path<(String, String)>,
 ) -> ApiResult<StatusCode> {
     let a = access(&state, actor, &ws, Permission::ManageAccess).await?;
+    remove_for(&state, &a, &account).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Removes a member and records `member.removed` (API and web settings).
+pub async fn remove_for(
+    state: &Shared,
+    a: &crate::auth::actor::Access,
+    account: &str,
+) -> Result<(), Problem> {
     let current = state
         .store
-        .member_role(&a.live.workspace.id, &account)
+        .member_role(&a.live.workspace.id, account)
         .await?
         .and_then(|r| Role::parse(&r))
         .ok_or_else(Problem::not_found)?;
@@ -138,7 +158,7 @@ pub async fn remove(
     let now = state.clock.now();
     let entry = json!({"type": "member.removed", "account": account, "by": a.actor.name(), "at": now.to_string()});
     let member = Projection::Member {
-        account_id: account,
+        account_id: account.to_string(),
         role: None,
         at: now.as_millisecond(),
     };
@@ -151,5 +171,5 @@ pub async fn remove(
             vec![member],
         )
         .await?;
-    Ok(StatusCode::NO_CONTENT)
+    Ok(())
 }

@@ -197,7 +197,8 @@ pub async fn reload(
     Ok(Json(Reloaded { controls, warnings }))
 }
 
-async fn render(
+/// The published documents, rendered from the program and the claims now (API and web).
+pub async fn render(
     state: &Shared,
     live: &crate::live::Live,
 ) -> Result<covenant_publish::Output, Problem> {
@@ -205,6 +206,14 @@ async fn render(
         .evaluation(state.clock.now())
         .await
         .map_err(Problem::internal)?;
+    publish(live, &eval)
+}
+
+/// The published documents for the claims of one evaluation.
+pub fn publish(
+    live: &crate::live::Live,
+    eval: &covenant_engine::Evaluation,
+) -> Result<covenant_publish::Output, Problem> {
     let v = live.view();
     let claims = eval
         .claims

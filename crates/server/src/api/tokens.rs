@@ -82,12 +82,23 @@ pub async fn create(
 ) -> ApiResult<(StatusCode, Json<CreatedToken>)> {
     let session = matches!(actor.via, Via::Session(_));
     let a = access(&state, actor, &ws, Permission::Read).await?;
+    let Json(req) = body?;
+    let created = create_for(&state, &a, session, &req).await?;
+    Ok((StatusCode::CREATED, Json(created)))
+}
+
+/// Mints a token for the caller and records `token.created` (API and web settings).
+pub async fn create_for(
+    state: &Shared,
+    a: &crate::auth::actor::Access,
+    session: bool,
+    req: &NewToken,
+) -> Result<CreatedToken, Problem> {
     if !session {
         return Err(Problem::forbidden(
             "tokens are created from a browser session",
         ));
     }
-    let Json(req) = body?;
     if req.scopes.is_empty()
         || req.name.trim().is_empty()
         || !(1..=365).contains(&req.expires_in_days)
@@ -102,7 +113,7 @@ pub async fn create(
     {
         return Err(Problem::forbidden("the role does not allow these scopes"));
     }
-    let (t, raw) = mint(&state, &a.live.workspace.id, &a.actor.account.id, &req)?;
+    let (t, raw) = mint(state, &a.live.workspace.id, &a.actor.account.id, req)?;
     let now = state.clock.now();
     let entry = json!({"type": "token.created", "token": t.id, "name": t.name, "scopes": t.scopes, "by": a.actor.name(), "at": now.to_string()});
     let id = t.id.clone();
@@ -115,7 +126,7 @@ pub async fn create(
             vec![Projection::Token(t)],
         )
         .await?;
-    Ok((StatusCode::CREATED, Json(CreatedToken { id, secret: raw })))
+    Ok(CreatedToken { id, secret: raw })
 }
 
 pub fn mint(
@@ -153,11 +164,21 @@ pub async fn revoke(
     Path((ws, token)): Path<(String, String)>,
 ) -> ApiResult<StatusCode> {
     let a = access(&state, actor, &ws, Permission::ManageAccess).await?;
+    revoke_for(&state, &a, &token).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Revokes a token and records `token.revoked` (API and web settings).
+pub async fn revoke_for(
+    state: &Shared,
+    a: &crate::auth::actor::Access,
+    token: &str,
+) -> Result<(), Problem> {
     let now = state.clock.now();
     let entry = json!({"type": "token.revoked", "token": token, "by": a.actor.name(), "at": now.to_string()});
     // No live token of this workspace by that id: the commit rolls back and answers 404.
     let revoked = Projection::TokenRevoked {
-        id: token,
+        id: token.to_string(),
         at: now.as_millisecond(),
     };
     a.live
@@ -169,5 +190,5 @@ pub async fn revoke(
             vec![revoked],
         )
         .await?;
-    Ok(StatusCode::NO_CONTENT)
+    Ok(())
 }

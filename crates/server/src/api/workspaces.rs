@@ -37,7 +37,7 @@ pub struct NewWorkspace {
     pub program_path: String,
 }
 
-fn info(state: &Shared, slug: &str, role: &str) -> Option<WorkspaceInfo> {
+pub fn info(state: &Shared, slug: &str, role: &str) -> Option<WorkspaceInfo> {
     let live = state.live(slug)?;
     let view = live.view();
     let m = &view.program.manifest;
@@ -181,14 +181,27 @@ pub async fn summary(
     Path(ws): Path<String>,
 ) -> ApiResult<Json<Summary>> {
     let a = access(&state, actor, &ws, Permission::Read).await?;
-    let now = state.clock.now();
-    let eval = a.live.evaluation(now).await.map_err(Problem::internal)?;
-    let view = a.live.view();
+    let eval = a
+        .live
+        .evaluation_or_stale(state.clock.now())
+        .await
+        .map_err(Problem::internal)?;
+    Ok(Json(summarize(&a.live, &eval)))
+}
+
+/// Where the program stands in an evaluation (API summary and the web dashboard).
+pub fn summarize(live: &crate::live::Live, eval: &covenant_engine::Evaluation) -> Summary {
+    let view = live.view();
     let mut obligations = BTreeMap::new();
     let mut findings_sla = BTreeMap::new();
     for o in &eval.obligations {
         *obligations.entry(status_name(o.status)).or_insert(0) += 1;
-        if o.id.starts_with("finding:") {
+        // Findings' clocks are their response and remediation obligations.
+        if matches!(
+            o.kind,
+            covenant_engine::obligation::ObligationKind::Response
+                | covenant_engine::obligation::ObligationKind::Remediation
+        ) {
             *findings_sla.entry(status_name(o.status)).or_insert(0) += 1;
         }
     }
@@ -223,7 +236,7 @@ pub async fn summary(
         };
         *controls.entry(k.to_string()).or_insert(0) += 1;
     }
-    Ok(Json(Summary {
+    Summary {
         at: eval.at.to_string(),
         obligations,
         overdue: brief(Status::Overdue),
@@ -240,5 +253,5 @@ pub async fn summary(
         findings_total: view.findings.len(),
         evidence_total: i64::try_from(view.evidence).unwrap_or(i64::MAX),
         ledger_size: view.size,
-    }))
+    }
 }

@@ -55,6 +55,22 @@ pub fn session_secret(parts: &Parts) -> Option<String> {
         .find_map(|c| c.strip_prefix(&prefix).map(str::to_string))
 }
 
+/// The CSRF token a form POST carried in its hidden `csrf` field. HTML forms cannot set
+/// headers, and extractors cannot read the body, so the web UI's form layer
+/// (`web::csrf::form_token`) lifts the field into this extension before extraction.
+#[derive(Debug, Clone)]
+pub struct FormCsrf(pub String);
+
+/// The CSRF token sent with a write: the `x-csrf-token` header, else the form field.
+fn sent_csrf(parts: &Parts) -> &str {
+    parts
+        .headers
+        .get(CSRF_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .or_else(|| parts.extensions.get::<FormCsrf>().map(|f| f.0.as_str()))
+        .unwrap_or("")
+}
+
 fn bearer(parts: &Parts) -> Option<&str> {
     parts
         .headers
@@ -134,17 +150,10 @@ impl FromRequestParts<Shared> for Actor {
             .detail("POST /api/v1/auth/totp with a code from your authenticator app"));
         }
         let safe = matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
-        if !safe {
-            let sent = parts
-                .headers
-                .get(CSRF_HEADER)
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or("");
-            if !secret::equal(sent, &session.csrf_token) {
-                return Err(Problem::forbidden(
-                    "missing or wrong CSRF token (x-csrf-token header)",
-                ));
-            }
+        if !safe && !secret::equal(sent_csrf(parts), &session.csrf_token) {
+            return Err(Problem::forbidden(
+                "missing or wrong CSRF token (x-csrf-token header)",
+            ));
         }
         Ok(Actor {
             account,
@@ -158,12 +167,7 @@ impl FromRequestParts<Shared> for PendingActor {
 
     async fn from_request_parts(parts: &mut Parts, state: &Shared) -> Result<Self, Problem> {
         let (account, session) = session_of(parts, state).await?;
-        let sent = parts
-            .headers
-            .get(CSRF_HEADER)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("");
-        if !secret::equal(sent, &session.csrf_token) {
+        if !secret::equal(sent_csrf(parts), &session.csrf_token) {
             return Err(Problem::forbidden(
                 "missing or wrong CSRF token (x-csrf-token header)",
             ));
