@@ -18,6 +18,19 @@ pub enum ObligationKind {
     Notice,
 }
 
+impl ObligationKind {
+    /// The name in JSON, URLs and filters (as serialized).
+    pub fn name(self) -> &'static str {
+        match self {
+            ObligationKind::Cadence => "cadence",
+            ObligationKind::Evidence => "evidence",
+            ObligationKind::Response => "response",
+            ObligationKind::Remediation => "remediation",
+            ObligationKind::Notice => "notice",
+        }
+    }
+}
+
 /// Ordered from best to worst, so that "never makes a status worse" can be compared.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -33,6 +46,18 @@ pub enum Status {
 }
 
 impl Status {
+    /// The name in JSON, URLs and filters (as serialized).
+    pub fn name(self) -> &'static str {
+        match self {
+            Status::Met => "met",
+            Status::Waived => "waived",
+            Status::Upcoming => "upcoming",
+            Status::DueSoon => "due-soon",
+            Status::Missed => "missed",
+            Status::Overdue => "overdue",
+        }
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             Status::Met => "met",
@@ -78,4 +103,22 @@ pub struct Obligation {
     /// Why it stands where it does, in words.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `name()` is what the API and the web UI filter by; it must stay the serialized name.
+    #[test]
+    fn names_are_the_serialized_names() {
+        use Status::*;
+        for s in [Met, Waived, Upcoming, DueSoon, Missed, Overdue] {
+            assert_eq!(serde_json::to_value(s).ok(), Some(s.name().into()));
+        }
+        use ObligationKind::*;
+        for k in [Cadence, Evidence, Response, Remediation, Notice] {
+            assert_eq!(serde_json::to_value(k).ok(), Some(k.name().into()));
+        }
+    }
 }

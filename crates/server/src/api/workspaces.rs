@@ -165,11 +165,20 @@ pub struct ObligationBrief {
     pub due: String,
 }
 
-fn status_name(s: Status) -> String {
-    serde_json::to_value(s)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default()
+/// Counts by status, naming each status once: a workspace has tens of thousands of
+/// obligations and only a handful of statuses.
+fn tally(statuses: impl Iterator<Item = Status>) -> BTreeMap<String, usize> {
+    let mut counts: Vec<(Status, usize)> = Vec::new();
+    for s in statuses {
+        match counts.iter_mut().find(|(k, _)| *k == s) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((s, 1)),
+        }
+    }
+    counts
+        .into_iter()
+        .map(|(s, n)| (s.name().to_string(), n))
+        .collect()
 }
 
 #[utoipa::path(get, path = "/api/v1/workspaces/{workspace}/summary", tag = "workspaces",
@@ -192,19 +201,20 @@ pub async fn summary(
 /// Where the program stands in an evaluation (API summary and the web dashboard).
 pub fn summarize(live: &crate::live::Live, eval: &covenant_engine::Evaluation) -> Summary {
     let view = live.view();
-    let mut obligations = BTreeMap::new();
-    let mut findings_sla = BTreeMap::new();
-    for o in &eval.obligations {
-        *obligations.entry(status_name(o.status)).or_insert(0) += 1;
-        // Findings' clocks are their response and remediation obligations.
-        if matches!(
-            o.kind,
-            covenant_engine::obligation::ObligationKind::Response
-                | covenant_engine::obligation::ObligationKind::Remediation
-        ) {
-            *findings_sla.entry(status_name(o.status)).or_insert(0) += 1;
-        }
-    }
+    let obligations = tally(eval.obligations.iter().map(|o| o.status));
+    // Findings' clocks are their response and remediation obligations.
+    let findings_sla = tally(
+        eval.obligations
+            .iter()
+            .filter(|o| {
+                matches!(
+                    o.kind,
+                    covenant_engine::obligation::ObligationKind::Response
+                        | covenant_engine::obligation::ObligationKind::Remediation
+                )
+            })
+            .map(|o| o.status),
+    );
     let brief = |s: Status| -> Vec<ObligationBrief> {
         eval.obligations
             .iter()

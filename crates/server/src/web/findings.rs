@@ -77,7 +77,7 @@ pub struct Row {
 
 fn row(f: &Finding, clock: Option<&Clock>, now: Timestamp) -> Row {
     let r = f.rating();
-    let sla = clock.map_or("none", |c| super::obligations::status_name(c.status));
+    let sla = clock.map_or("none", |c| c.status.name());
     Row {
         id: f.id.clone(),
         title: f.vulnerability().to_string(),
@@ -153,7 +153,7 @@ pub async fn list(
             sla.is_empty()
                 || clocks
                     .get(x.id.as_str())
-                    .is_some_and(|c| super::obligations::status_name(c.status) == sla)
+                    .is_some_and(|c| c.status.name() == sla)
         })
         .collect();
     let total = matching.len();

@@ -7,7 +7,7 @@ use crate::role::Permission;
 use crate::state::Shared;
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use covenant_engine::obligation::{Obligation, ObligationKind, Status};
+use covenant_engine::obligation::{Obligation, ObligationKind};
 use covenant_store::EvidenceFilter;
 use jiff::civil::Date;
 use jiff::{Timestamp, ToSpan};
@@ -17,27 +17,6 @@ const PAGE: usize = 50;
 
 pub const STATUSES: [&str; 6] = ["overdue", "due-soon", "upcoming", "met", "waived", "missed"];
 pub const KINDS: [&str; 5] = ["cadence", "evidence", "response", "remediation", "notice"];
-
-pub fn status_name(s: Status) -> &'static str {
-    match s {
-        Status::Met => "met",
-        Status::Waived => "waived",
-        Status::Upcoming => "upcoming",
-        Status::DueSoon => "due-soon",
-        Status::Missed => "missed",
-        Status::Overdue => "overdue",
-    }
-}
-
-pub fn kind_name(k: ObligationKind) -> &'static str {
-    match k {
-        ObligationKind::Cadence => "cadence",
-        ObligationKind::Evidence => "evidence",
-        ObligationKind::Response => "response",
-        ObligationKind::Remediation => "remediation",
-        ObligationKind::Notice => "notice",
-    }
-}
 
 pub struct Row {
     pub id: String,
@@ -53,8 +32,8 @@ fn row(o: &Obligation, now: Timestamp) -> Row {
     Row {
         id: o.id.clone(),
         title: o.title.clone(),
-        kind: kind_name(o.kind),
-        status: status_name(o.status),
+        kind: o.kind.name(),
+        status: o.status.name(),
         due: when(o.due),
         countdown: super::countdown(o.due, now),
         control: o.control.clone().unwrap_or_default(),
@@ -117,8 +96,8 @@ pub async fn list(
     let mut matching: Vec<&Obligation> = eval
         .obligations
         .iter()
-        .filter(|o| status.is_empty() || status_name(o.status) == status)
-        .filter(|o| kind.is_empty() || kind_name(o.kind) == kind)
+        .filter(|o| status.is_empty() || o.status.name() == status)
+        .filter(|o| kind.is_empty() || o.kind.name() == kind)
         .collect();
     // What needs attention first: worst status, then the earliest due date.
     matching.sort_by(|x, y| y.status.cmp(&x.status).then(x.due.cmp(&y.due)));
