@@ -34,11 +34,7 @@ pub async fn list(
 ) -> ApiResult<Json<Page<crate::api::program::Item>>> {
     let a = access(&state, actor, &ws, Permission::Read).await?;
     let Query(f) = q?;
-    let eval = a
-        .live
-        .evaluation(state.clock.now())
-        .await
-        .map_err(Problem::internal)?;
+    let eval = a.live.evaluation(state.clock.now()).await?;
     let all: Vec<crate::api::program::Item> = eval
         .obligations
         .iter()
@@ -75,11 +71,7 @@ pub async fn get(
     Path((ws, id)): Path<(String, String)>,
 ) -> ApiResult<Json<crate::api::program::Item>> {
     let a = access(&state, actor, &ws, Permission::Read).await?;
-    let eval = a
-        .live
-        .evaluation(state.clock.now())
-        .await
-        .map_err(Problem::internal)?;
+    let eval = a.live.evaluation(state.clock.now()).await?;
     eval.obligations
         .iter()
         .find(|o| o.id == id)

@@ -104,11 +104,7 @@ pub async fn controls(
 ) -> ApiResult<Json<Page<Item>>> {
     let a = access(&state, actor, &ws, Permission::Read).await?;
     let Query(q) = q?;
-    let eval = a
-        .live
-        .evaluation(state.clock.now())
-        .await
-        .map_err(Problem::internal)?;
+    let eval = a.live.evaluation(state.clock.now()).await?;
     let v = a.live.view();
     let all = items(
         &v.program.controls,
@@ -127,11 +123,7 @@ pub async fn control(
     Path((ws, id)): Path<(String, String)>,
 ) -> ApiResult<Json<Item>> {
     let a = access(&state, actor, &ws, Permission::Read).await?;
-    let eval = a
-        .live
-        .evaluation(state.clock.now())
-        .await
-        .map_err(Problem::internal)?;
+    let eval = a.live.evaluation(state.clock.now()).await?;
     let v = a.live.view();
     items(
         &v.program.controls,
@@ -155,11 +147,7 @@ pub async fn commitments(
 ) -> ApiResult<Json<Page<Item>>> {
     let a = access(&state, actor, &ws, Permission::Read).await?;
     let Query(q) = q?;
-    let eval = a
-        .live
-        .evaluation(state.clock.now())
-        .await
-        .map_err(Problem::internal)?;
+    let eval = a.live.evaluation(state.clock.now()).await?;
     let v = a.live.view();
     let all = items(
         &v.program.commitments,
@@ -202,10 +190,7 @@ pub async fn render(
     state: &Shared,
     live: &crate::live::Live,
 ) -> Result<covenant_publish::Output, Problem> {
-    let eval = live
-        .evaluation(state.clock.now())
-        .await
-        .map_err(Problem::internal)?;
+    let eval = live.evaluation(state.clock.now()).await?;
     publish(live, &eval)
 }
 

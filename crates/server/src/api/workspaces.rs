@@ -190,11 +190,7 @@ pub async fn summary(
     Path(ws): Path<String>,
 ) -> ApiResult<Json<Summary>> {
     let a = access(&state, actor, &ws, Permission::Read).await?;
-    let eval = a
-        .live
-        .evaluation_or_stale(state.clock.now())
-        .await
-        .map_err(Problem::internal)?;
+    let eval = a.live.evaluation_or_stale(state.clock.now()).await?;
     Ok(Json(summarize(&a.live, &eval)))
 }
 

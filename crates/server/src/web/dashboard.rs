@@ -178,11 +178,7 @@ pub async fn page(
 ) -> WebResult {
     let a = enter(&state, actor, &ws, Permission::Read).await?;
     let now = state.clock.now();
-    let eval = a
-        .live
-        .evaluation_or_stale(now)
-        .await
-        .map_err(Problem::internal)?;
+    let eval = a.live.evaluation_or_stale(now).await?;
     let s = summarize(&a.live, &eval);
     let live = a.live.clone();
     let t = tokio::task::spawn_blocking(move || trend(&live, now))

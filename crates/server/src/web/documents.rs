@@ -42,11 +42,7 @@ pub async fn list(
     Path(ws): Path<String>,
 ) -> WebResult {
     let a = enter(&state, actor, &ws, Permission::Read).await?;
-    let eval = a
-        .live
-        .evaluation_or_stale(state.clock.now())
-        .await
-        .map_err(Problem::internal)?;
+    let eval = a.live.evaluation_or_stale(state.clock.now()).await?;
     let out = program::publish(&a.live, &eval)?;
     render(&ListPage {
         shell: Shell::for_access("Documents", &a, "documents"),
@@ -89,11 +85,7 @@ pub async fn view(
     // Without its id there is nothing to show: the same page as an unknown id.
     let Query(q) = q.map_err(|_| Problem::not_found())?;
     let a = enter(&state, actor, &ws, Permission::Read).await?;
-    let eval = a
-        .live
-        .evaluation_or_stale(state.clock.now())
-        .await
-        .map_err(Problem::internal)?;
+    let eval = a.live.evaluation_or_stale(state.clock.now()).await?;
     let out = program::publish(&a.live, &eval)?;
     let bytes = out.files.get(&q.path).ok_or_else(Problem::not_found)?;
     let cut = bytes.len() > PREVIEW_BYTES;

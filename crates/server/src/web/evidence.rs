@@ -283,11 +283,7 @@ pub async fn item(
     let pretty = serde_json::from_str::<serde_json::Value>(&entry.body)
         .and_then(|v| serde_json::to_string_pretty(&v))
         .unwrap_or(entry.body.clone());
-    let eval = a
-        .live
-        .evaluation_or_stale(state.clock.now())
-        .await
-        .map_err(Problem::internal)?;
+    let eval = a.live.evaluation_or_stale(state.clock.now()).await?;
     let met = eval
         .obligations
         .iter()

@@ -132,11 +132,7 @@ pub async fn list(
     let f = q.map(|Query(f)| f).unwrap_or_default();
     let a = enter(&state, actor, &ws, Permission::Read).await?;
     let now = state.clock.now();
-    let eval = a
-        .live
-        .evaluation_or_stale(now)
-        .await
-        .map_err(Problem::internal)?;
+    let eval = a.live.evaluation_or_stale(now).await?;
     let view = a.live.view();
     let clocks = clocks(&eval);
     let severity = f.severity.unwrap_or_default();
@@ -254,11 +250,7 @@ async fn item_page(
     form: TriageForm,
 ) -> WebResult {
     let now = state.clock.now();
-    let eval = a
-        .live
-        .evaluation_or_stale(now)
-        .await
-        .map_err(Problem::internal)?;
+    let eval = a.live.evaluation_or_stale(now).await?;
     let view = a.live.view();
     let f = view.finding_set.get(id).ok_or_else(Problem::not_found)?;
     let clocks = clocks(&eval);

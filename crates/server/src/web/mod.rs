@@ -217,6 +217,12 @@ impl From<covenant_store::StoreError> for WebError {
     }
 }
 
+impl From<crate::live::LiveError> for WebError {
+    fn from(e: crate::live::LiveError) -> WebError {
+        WebError(e.into())
+    }
+}
+
 impl From<Problem> for WebError {
     fn from(p: Problem) -> WebError {
         WebError(p)

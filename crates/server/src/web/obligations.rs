@@ -86,11 +86,7 @@ pub async fn list(
     let f = q.map(|Query(f)| f).unwrap_or_default();
     let a = enter(&state, actor, &ws, Permission::Read).await?;
     let now = state.clock.now();
-    let eval = a
-        .live
-        .evaluation_or_stale(now)
-        .await
-        .map_err(Problem::internal)?;
+    let eval = a.live.evaluation_or_stale(now).await?;
     let status = f.status.clone().unwrap_or_default();
     let kind = f.kind.clone().unwrap_or_default();
     let mut matching: Vec<&Obligation> = eval
@@ -231,11 +227,7 @@ pub async fn item(
     let Query(q) = q.map_err(|_| Problem::not_found())?;
     let a = enter(&state, actor, &ws, Permission::Read).await?;
     let now = state.clock.now();
-    let eval = a
-        .live
-        .evaluation_or_stale(now)
-        .await
-        .map_err(Problem::internal)?;
+    let eval = a.live.evaluation_or_stale(now).await?;
     let o = eval
         .obligations
         .iter()

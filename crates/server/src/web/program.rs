@@ -79,11 +79,7 @@ pub async fn page(
     Query(q): Query<Q>,
 ) -> WebResult {
     let a = enter(&state, actor, &ws, Permission::Read).await?;
-    let eval = a
-        .live
-        .evaluation_or_stale(state.clock.now())
-        .await
-        .map_err(Problem::internal)?;
+    let eval = a.live.evaluation_or_stale(state.clock.now()).await?;
     let view = a.live.view();
     let p = &view.program;
     let models: Vec<Model> = p
