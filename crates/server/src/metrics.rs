@@ -24,7 +24,6 @@ pub struct Metrics {
     pub registry: Registry,
     pub requests: Family<RequestLabels, Counter>,
     pub latency: Family<RouteLabels, Histogram>,
-    pub ledger_entries: Counter,
 }
 
 impl Default for Metrics {
@@ -34,23 +33,16 @@ impl Default for Metrics {
         let latency = Family::<RouteLabels, Histogram>::new_with_constructor(|| {
             Histogram::new(exponential_buckets(0.0005, 2.0, 14))
         });
-        let ledger_entries = Counter::default();
         registry.register("http_requests", "HTTP requests answered", requests.clone());
         registry.register(
             "http_request_duration_seconds",
             "Time to answer HTTP requests",
             latency.clone(),
         );
-        registry.register(
-            "ledger_entries_appended",
-            "Ledger entries appended by this process",
-            ledger_entries.clone(),
-        );
         Metrics {
             registry,
             requests,
             latency,
-            ledger_entries,
         }
     }
 }

@@ -108,6 +108,9 @@ impl From<covenant_store::StoreError> for Problem {
                 Problem::conflict(format!("{what} already exists"))
             }
             covenant_store::StoreError::NotFound => Problem::not_found(),
+            covenant_store::StoreError::LastOwner => Problem::conflict(
+                "a workspace keeps at least one owner; make another member owner first",
+            ),
             other => Problem::internal(other),
         }
     }

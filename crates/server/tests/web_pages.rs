@@ -194,6 +194,25 @@ async fn strangers_foreign_workspaces_and_assets() {
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let to = r.headers()[reqwest::header::LOCATION].to_str().unwrap();
     assert!(to.starts_with("/login?next=%2Fw%2Fdemo%2Ffindings"), "{to}");
+    // Another site cannot post the sign-in form (login CSRF), whatever the credentials.
+    let r = client()
+        .post(format!("{}/login", w.base))
+        .header("sec-fetch-site", "cross-site")
+        .form(&[("email", "someone@example.test"), ("password", "x")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert!(r.headers().get(reqwest::header::SET_COOKIE).is_none());
+    // A signed-in user sent to a `next` that browsers would read as another site stays here.
+    let r = client()
+        .get(format!("{}/login?next=/%09/evil.example", w.base))
+        .header("cookie", &w.cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(r.headers()[reqwest::header::LOCATION], "/");
     // Another workspace, existing or not, is the same 404 page.
     covenant_server::workspaces::create(
         &w.state,

@@ -84,15 +84,25 @@ impl Store {
                     role: Some(role),
                     at,
                 } => {
+                    let was_owner =
+                        crate::workspace::is_owner(&mut tx, workspace_id, account_id).await?;
                     crate::workspace::set_member(&mut *tx, workspace_id, account_id, role, *at)
                         .await?;
+                    if was_owner {
+                        crate::workspace::keep_an_owner(&mut tx, workspace_id).await?;
+                    }
                 }
                 Projection::Member {
                     account_id,
                     role: None,
                     ..
                 } => {
+                    let was_owner =
+                        crate::workspace::is_owner(&mut tx, workspace_id, account_id).await?;
                     crate::workspace::remove_member(&mut *tx, workspace_id, account_id).await?;
+                    if was_owner {
+                        crate::workspace::keep_an_owner(&mut tx, workspace_id).await?;
+                    }
                 }
                 Projection::Token(token) => {
                     if token.workspace_id != workspace_id {

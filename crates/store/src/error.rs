@@ -10,6 +10,9 @@ pub enum StoreError {
     Conflict(&'static str),
     #[error("stored data is not valid: {0}")]
     Corrupt(String),
+    /// The change would leave the workspace without an owner.
+    #[error("a workspace keeps at least one owner")]
+    LastOwner,
     /// A change named a row that is not there (a commit rolls back on it).
     #[error("not found")]
     NotFound,

@@ -77,16 +77,27 @@ impl Store {
         workspace_id: &str,
         f: &EvidenceFilter,
     ) -> Result<Vec<EvidenceRow>> {
-        let rows = sqlx::query(sql(format!(
-            "SELECT {COLUMNS} FROM evidence WHERE workspace_id = $1 AND ($2 = '' OR control = $2) AND seq < $3 \
-             ORDER BY seq DESC LIMIT $4"
-        )))
-        .bind(workspace_id)
-        .bind(f.control.as_deref().unwrap_or(""))
-        .bind(f.before.unwrap_or(i64::MAX))
-        .bind(f.limit)
-        .fetch_all(&self.pool)
-        .await?;
+        // The control filter goes into the text only when given, as in `findings`: a
+        // catch-all `($2 = '' OR control = $2)` keeps PostgreSQL's generic plan off the
+        // `evidence_control` index.
+        let text = match f.control {
+            Some(_) => format!(
+                "SELECT {COLUMNS} FROM evidence WHERE workspace_id = $1 AND seq < $2 \
+                 AND control = $4 ORDER BY seq DESC LIMIT $3"
+            ),
+            None => format!(
+                "SELECT {COLUMNS} FROM evidence WHERE workspace_id = $1 AND seq < $2 \
+                 ORDER BY seq DESC LIMIT $3"
+            ),
+        };
+        let mut query = sqlx::query(sql(text))
+            .bind(workspace_id)
+            .bind(f.before.unwrap_or(i64::MAX))
+            .bind(f.limit);
+        if let Some(control) = &f.control {
+            query = query.bind(control);
+        }
+        let rows = query.fetch_all(&self.pool).await?;
         rows.iter().map(evidence).collect()
     }
 

@@ -186,3 +186,38 @@ pub(crate) async fn remove_member<'e, E: sqlx::Executor<'e, Database = sqlx::Any
         .await?;
     Ok(done.rows_affected() == 1)
 }
+
+pub(crate) async fn is_owner(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    workspace_id: &str,
+    account_id: &str,
+) -> Result<bool> {
+    let row = sqlx::query("SELECT role FROM member WHERE workspace_id = $1 AND account_id = $2")
+        .bind(workspace_id)
+        .bind(account_id)
+        .fetch_optional(&mut **tx)
+        .await?;
+    Ok(match row {
+        Some(r) => r.try_get::<String, _>("role")? == "owner",
+        None => false,
+    })
+}
+
+/// Fails a commit that demotes or removes a workspace's last owner. Checked inside the
+/// commit, which holds the workspace row (`next_seq`) locked, so two owners demoting each
+/// other at once cannot both pass.
+pub(crate) async fn keep_an_owner(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    workspace_id: &str,
+) -> Result<()> {
+    let row =
+        sqlx::query("SELECT COUNT(*) AS n FROM member WHERE workspace_id = $1 AND role = 'owner'")
+            .bind(workspace_id)
+            .fetch_one(&mut **tx)
+            .await?;
+    let owners: i64 = row.try_get("n")?;
+    if owners == 0 {
+        return Err(StoreError::LastOwner);
+    }
+    Ok(())
+}

@@ -1,6 +1,7 @@
 //! `covenant serve`: the multi-tenant server. With `--demo`, a demo workspace made from
 //! `examples/enforcer-dashboard` and a one-time admin login printed on the terminal.
 
+use anyhow::Context;
 use covenant_server::clock::Clock;
 use covenant_server::state::Settings;
 use std::path::PathBuf;
@@ -73,6 +74,19 @@ fn oidc(args: &Args) -> Option<covenant_server::oidc::OidcConfig> {
     })
 }
 
+/// The token file is readable by its owner only: it is an admin credential.
+fn write_secret(path: &std::path::Path, secret: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)?;
+    f.write_all(secret.as_bytes())
+}
+
 pub fn run(args: Args) -> anyhow::Result<u8> {
     tracing_subscriber::fmt()
         .json()
@@ -95,7 +109,9 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
             .clone()
             .unwrap_or_else(|| covenant_server::default_database(&settings));
         let state = covenant_server::start(&url, settings, Clock::System).await?;
-        let listener = tokio::net::TcpListener::bind(&args.listen).await?;
+        let listener = tokio::net::TcpListener::bind(&args.listen)
+            .await
+            .with_context(|| format!("cannot listen on {} (--listen)", args.listen))?;
         if args.demo {
             let login = covenant_server::demo::create(
                 &state,
@@ -111,7 +127,8 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
             println!("  password:    {}", login.password);
             println!("  TOTP secret: {} (current code {code})", login.totp_secret);
             if let Some(f) = &args.token_file {
-                std::fs::write(f, &login.token)?;
+                write_secret(f, &login.token)
+                    .with_context(|| format!("cannot write the token to {}", f.display()))?;
                 println!("  API token written to {}", f.display());
             }
         }

@@ -70,11 +70,7 @@ pub async fn checkpoint(
     Path(ws): Path<String>,
 ) -> ApiResult<(StatusCode, Json<CheckpointInfo>)> {
     let a = access(&state, actor, &ws, Permission::ManageProgram).await?;
-    let cp = a
-        .live
-        .checkpoint(state.clock.now())
-        .await
-        .map_err(Problem::internal)?;
+    let cp = a.live.checkpoint(state.clock.now()).await?;
     Ok((
         StatusCode::CREATED,
         Json(CheckpointInfo {
@@ -183,13 +179,7 @@ pub async fn proof(
         .is_some_and(|size| seq < size);
     let note = match (covered, latest) {
         (true, Some(n)) => n,
-        _ => {
-            a.live
-                .checkpoint(state.clock.now())
-                .await
-                .map_err(Problem::internal)?
-                .note
-        }
+        _ => a.live.checkpoint(state.clock.now()).await?.note,
     };
     let key = a.live.verifier_key();
     let bundle = a

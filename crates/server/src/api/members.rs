@@ -93,18 +93,7 @@ pub async fn set_for(
             "only owners grant or remove the owner role",
         ));
     }
-    if current == Some(Role::Owner) && req.role != Role::Owner {
-        let members = state.store.members(&a.live.workspace.id).await?;
-        let owners = members
-            .iter()
-            .filter(|m| m.role == Role::Owner.as_str())
-            .count();
-        if owners <= 1 {
-            return Err(Problem::conflict(
-                "a workspace keeps at least one owner; make another member owner first",
-            ));
-        }
-    }
+    // Demoting the last owner is refused inside the commit (`StoreError::LastOwner`).
     let now = state.clock.now();
     let entry = json!({"type": "member.set", "account": target.email, "role": req.role.as_str(), "by": a.actor.name(), "at": now.to_string()});
     let member = Projection::Member {

@@ -2,7 +2,7 @@
 
 use super::Path;
 use crate::api::{Errors, Page, PageQuery, page, time};
-use crate::auth::actor::{Actor, access};
+use crate::auth::actor::{Access, Actor, access};
 use crate::problem::{ApiResult, Problem};
 use crate::role::Permission;
 use crate::state::Shared;
@@ -59,14 +59,9 @@ async fn list_of(
     )))
 }
 
-async fn record(
-    state: &Shared,
-    actor: Actor,
-    ws: &str,
-    permission: Permission,
-    event: Event,
-) -> ApiResult<(StatusCode, Json<Record>)> {
-    let a = access(state, actor, ws, permission).await?;
+/// Records `event` for a caller whose access the handler has checked (before reading the
+/// body, so that a foreign workspace answers 404 whatever the body says).
+async fn record(state: &Shared, a: &Access, event: Event) -> ApiResult<(StatusCode, Json<Record>)> {
     let now = state.clock.now();
     let value = serde_json::to_value(&event).map_err(Problem::internal)?;
     let seqs = a
@@ -92,7 +87,7 @@ async fn record(
                 .unwrap_or("")
                 .to_string(),
             actor: a.actor.name(),
-            recorded_at: now.to_string(),
+            recorded_at: time(now.as_millisecond()),
             entry: value,
         }),
     ))
@@ -145,7 +140,7 @@ pub async fn open_incident(
     Path(ws): Path<String>,
     body: B<NewIncident>,
 ) -> ApiResult<(StatusCode, Json<Record>)> {
-    access(&state, actor.clone(), &ws, Permission::Record).await?;
+    let a = access(&state, actor, &ws, Permission::Record).await?;
     let Json(r) = body?;
     if r.incident.trim().is_empty() || r.title.trim().is_empty() {
         return Err(Problem::bad_request("incident and title are required"));
@@ -158,7 +153,7 @@ pub async fn open_incident(
         commitment: r.commitment,
         within: None,
     };
-    record(&state, actor, &ws, Permission::Record, ev).await
+    record(&state, &a, ev).await
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -179,14 +174,14 @@ pub async fn incident_step(
     Path((ws, incident)): Path<(String, String)>,
     body: B<IncidentStep>,
 ) -> ApiResult<(StatusCode, Json<Record>)> {
-    access(&state, actor.clone(), &ws, Permission::Record).await?;
+    let a = access(&state, actor, &ws, Permission::Record).await?;
     let Json(r) = body?;
-    let known = state.live(&ws).is_some_and(|l| {
-        l.view()
-            .events
-            .iter()
-            .any(|(_, e)| matches!(e, Event::IncidentOpened { incident: i, .. } if *i == incident))
-    });
+    let known = a
+        .live
+        .view()
+        .events
+        .iter()
+        .any(|(_, e)| matches!(e, Event::IncidentOpened { incident: i, .. } if *i == incident));
     let now = state.clock.now();
     let at = at(&r.at, now)?;
     let ev = match r.step.as_str() {
@@ -194,12 +189,10 @@ pub async fn incident_step(
         "closed" => Event::IncidentClosed { incident, at },
         _ => return Err(Problem::bad_request("step must be `notified` or `closed`")),
     };
-    // Checked after access so that an unknown workspace and an unknown incident look alike.
-    access(&state, actor.clone(), &ws, Permission::Record).await?;
     if !known {
         return Err(Problem::not_found());
     }
-    record(&state, actor, &ws, Permission::Record, ev).await
+    record(&state, &a, ev).await
 }
 
 #[utoipa::path(get, path = "/api/v1/workspaces/{workspace}/releases", tag = "releases",
@@ -234,7 +227,7 @@ pub async fn release(
     Path(ws): Path<String>,
     body: B<NewRelease>,
 ) -> ApiResult<(StatusCode, Json<Record>)> {
-    access(&state, actor.clone(), &ws, Permission::Record).await?;
+    let a = access(&state, actor, &ws, Permission::Record).await?;
     let Json(r) = body?;
     if r.version.trim().is_empty() {
         return Err(Problem::bad_request("version is required"));
@@ -244,7 +237,7 @@ pub async fn release(
         at: at(&r.at, state.clock.now())?,
         fixes: r.fixes,
     };
-    record(&state, actor, &ws, Permission::Record, ev).await
+    record(&state, &a, ev).await
 }
 
 #[utoipa::path(get, path = "/api/v1/workspaces/{workspace}/waivers", tag = "waivers",
@@ -281,7 +274,7 @@ pub async fn waive(
     Path(ws): Path<String>,
     body: B<NewWaiver>,
 ) -> ApiResult<(StatusCode, Json<Record>)> {
-    access(&state, actor.clone(), &ws, Permission::Decide).await?;
+    let a = access(&state, actor, &ws, Permission::Decide).await?;
     let Json(r) = body?;
     if r.reason.trim().is_empty() || r.approver.trim().is_empty() || r.obligation.trim().is_empty()
     {
@@ -300,5 +293,5 @@ pub async fn waive(
         until,
         at: state.clock.now(),
     };
-    record(&state, actor, &ws, Permission::Decide, ev).await
+    record(&state, &a, ev).await
 }

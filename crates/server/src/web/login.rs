@@ -42,8 +42,13 @@ impl LoginPage {
 }
 
 /// Only local paths: a login link must not send the user to another site afterwards.
+/// Browsers drop tabs and newlines from URLs and read `\` as `/`, so `/\t/evil.example`
+/// would become `//evil.example`: any control character or backslash is refused.
 fn safe_next(next: &str) -> &str {
-    if next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\") {
+    if next.starts_with('/')
+        && !next.starts_with("//")
+        && !next.bytes().any(|b| b == b'\\' || b.is_ascii_control())
+    {
         next
     } else {
         "/"
@@ -101,8 +106,19 @@ fn lockout_message(p: &Problem) -> String {
 pub async fn password(
     State(state): State<Shared>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    headers: axum::http::HeaderMap,
     Form(c): Form<Credentials>,
 ) -> WebResult {
+    // The sign-in form has no session to carry a CSRF token yet; SameSite does not stop
+    // another site from posting it to sign the victim into the attacker's account. Browsers
+    // say where a request comes from: refuse cross-site ones.
+    if headers
+        .get("sec-fetch-site")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|site| site != "same-origin" && site != "none")
+    {
+        return Err(Problem::forbidden("sign in from this site's own login page").into());
+    }
     let mut page = LoginPage::new(&state, c.next.as_deref().unwrap_or("/"));
     page.email = c.email.clone();
     let account = match check_password(&state, addr.ip(), &c.email, &c.password).await {
@@ -211,4 +227,27 @@ pub async fn workspaces(State(state): State<Shared>, WebActor(actor): WebActor) 
         shell: Shell::for_actor("Workspaces", &actor),
         items,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn next_stays_on_this_site() {
+        for local in ["/", "/w/demo", "/w/demo/findings?status=open"] {
+            assert_eq!(safe_next(local), local);
+        }
+        for foreign in [
+            "//evil.example",
+            "/\\evil.example",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "https://evil.example",
+            "evil.example",
+            "",
+        ] {
+            assert_eq!(safe_next(foreign), "/", "{foreign:?}");
+        }
+    }
 }
