@@ -26,7 +26,10 @@ fn program() -> covenant_model::Program {
         "- { id: ops, title: Ops }\n".to_string(),
     );
     files.insert(PathBuf::from("controls.yaml"), controls);
-    let (p, diags) = covenant_model::check(&Sources { files });
+    let (p, diags) = covenant_model::check(&Sources {
+        files,
+        ..Default::default()
+    });
     assert!(diags.is_empty());
     p
 }

@@ -89,7 +89,19 @@ const PROGRAM_FILE: &str = "program.yaml";
 pub fn load(sources: &Sources) -> (Program, Vec<Diagnostic>) {
     let mut program = Program::default();
     let mut diags = Vec::new();
+    for path in &sources.refused {
+        diags.push(
+            Diagnostic::error(
+                "symbolic-link",
+                path,
+                Span::new(1, 1, 0),
+                "is a symbolic link; program files must be regular files inside the program directory",
+            )
+            .hint("replace the link with a copy of the file it points to; links are never followed when reading a program"),
+        );
+    }
     let program_path = Path::new(PROGRAM_FILE);
+    let refused = |p: &str| sources.refused.iter().any(|r| r == Path::new(p));
     match sources
         .get(program_path)
         .or_else(|| sources.get(Path::new("program.yml")))
@@ -104,6 +116,8 @@ pub fn load(sources: &Sources) -> (Program, Vec<Diagnostic>) {
                 program.manifest = read_item(path, &node, &mut diags);
             }
         }
+        // A linked program.yaml is already reported as such.
+        None if refused(PROGRAM_FILE) || refused("program.yml") => {}
         None => diags.push(
             Diagnostic::error(
                 "missing-file",

@@ -74,6 +74,7 @@ fn sources(files: &[(&str, &str)]) -> Sources {
             .iter()
             .map(|(p, t)| (PathBuf::from(p), (*t).to_string()))
             .collect::<BTreeMap<_, _>>(),
+        ..Default::default()
     }
 }
 
@@ -227,7 +228,10 @@ fn all_kinds(text: &str) -> Sources {
         PathBuf::from("policies/p.md"),
         format!("---\n{text}\n---\n# Body\n"),
     );
-    Sources { files }
+    Sources {
+        files,
+        ..Default::default()
+    }
 }
 
 /// Splices `text` in place of the line at `line` of the valid control (or appends it).

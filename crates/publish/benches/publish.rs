@@ -132,7 +132,10 @@ pub fn generate() -> Sources {
         PathBuf::from("commitments/sla.yaml"),
         "id: remediation-sla\ntitle: Remediation SLA\nstatement: Fixes ship on time.\ncontrols: [ctl-0, ctl-1]\nremediation_sla:\n  bands:\n    - {severity: critical, cvss: 9.0-10.0, response: 24h, remediation: 72h}\n    - {severity: high, cvss: 7.0-8.9, response: 48h, remediation: 14 days}\n    - {severity: medium, cvss: 4.0-6.9, response: 5 business days, remediation: next release}\n    - {severity: low, cvss: 0.1-3.9, response: 10 business days, remediation: next release}\n".to_string(),
     );
-    Sources { files }
+    Sources {
+        files,
+        ..Default::default()
+    }
 }
 
 fn bench(c: &mut Criterion) {

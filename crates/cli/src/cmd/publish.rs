@@ -7,7 +7,6 @@ use covenant_engine::claim::{Claim, ClaimState};
 use covenant_model::{Severity, Sources};
 use covenant_publish::snapshot::{self, Snapshot};
 use covenant_publish::{Options, Since};
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -180,11 +179,22 @@ fn git(program: &Path, args: &[&str]) -> anyhow::Result<String> {
 }
 
 fn sources_at_revision(program: &Path, rev: &str) -> anyhow::Result<Sources> {
-    let listing = git(program, &["ls-tree", "-r", "--name-only", rev, "--", "."])?;
-    let mut files = BTreeMap::new();
-    for name in listing.lines() {
+    let listing = git(program, &["ls-tree", "-r", rev, "--", "."])?;
+    let mut sources = Sources::default();
+    for line in listing.lines() {
+        // `<mode> <type> <object>\t<path>`; a symbolic link (mode 120000) that would be
+        // read is refused, as reading the directory refuses one.
+        let Some((meta, name)) = line.split_once('\t') else {
+            continue;
+        };
+        if meta.starts_with("120000 ") {
+            if covenant_model::source::is_program_path(Path::new(name)) {
+                sources.refused.push(PathBuf::from(name));
+            }
+            continue;
+        }
         let text = git(program, &["show", &format!("{rev}:./{name}")])?;
-        files.insert(PathBuf::from(name), text);
+        sources.files.insert(PathBuf::from(name), text);
     }
-    Ok(Sources { files })
+    Ok(sources)
 }

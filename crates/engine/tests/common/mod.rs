@@ -76,7 +76,10 @@ pub fn program_with(critical_hours: u32) -> Program {
         PathBuf::from("commitments.yaml"),
         commitments(critical_hours),
     );
-    let (program, diags) = covenant_model::check(&Sources { files });
+    let (program, diags) = covenant_model::check(&Sources {
+        files,
+        ..Default::default()
+    });
     assert!(diags.is_empty(), "{diags:#?}");
     program
 }
