@@ -169,6 +169,19 @@ pub fn load(sources: &Sources) -> (Program, Vec<Diagnostic>) {
                     .file_name()
                     .map(|s| s.to_string_lossy().into_owned())
                     .unwrap_or_default();
+                // Kept in step with covenant_publish::render::PAGE.
+                if name == "page.html.j2" {
+                    diags.push(
+                        Diagnostic::warning(
+                            "ignored-template",
+                            path,
+                            Span::new(1, 1, 0),
+                            "the HTML page template cannot be overridden; this file is ignored",
+                        )
+                        .hint("program text reaches HTML only through Markdown, where raw HTML is escaped; override the Markdown templates instead"),
+                    );
+                    continue;
+                }
                 program.templates.push((name, text.clone()));
             }
             _ => {

@@ -1,16 +1,13 @@
 //! The boundary diagram: the vendor's boundary drawn inside the customer's, with the
 //! components each party deploys, as a self-contained SVG.
 
-use crate::render::escape_markdown;
+use crate::render::{Context, escape};
 use crate::view::{ModelView, View};
 use covenant_model::party::Deployer;
 use std::fmt::Write;
 
 fn esc(s: &str) -> String {
-    // XML needs only these; `|` escaping from Markdown does not apply here.
-    escape_markdown(s)
-        .replace("\\|", "|")
-        .replace('"', "&quot;")
+    escape(s, Context::Markup)
 }
 
 const W: u32 = 760;

@@ -284,7 +284,7 @@ pub fn publish(program: &Program, options: &Options) -> Result<Output, PublishEr
             .collect();
         let body = html::markdown_to_html(&page.markdown, &local_svgs);
         let html = render(
-            "page.html.j2",
+            render::PAGE,
             vec![
                 ("title", Value::from(page.title.clone())),
                 ("body", Value::from_safe_string(body)),

@@ -1,5 +1,7 @@
 //! The template environment: built-in Markdown templates, overridable per program, with
 //! every interpolated value escaped for Markdown so that program text cannot inject HTML.
+//! The HTML page around each document is not overridable: a program's text reaches HTML
+//! only through Markdown, whose raw HTML [`crate::html`] escapes.
 
 use minijinja::{Environment, Error, Output, State, UndefinedBehavior, Value};
 
@@ -49,23 +51,49 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ),
     ("soa.md.j2", include_str!("../templates/soa.md.j2")),
     ("index.md.j2", include_str!("../templates/index.md.j2")),
-    ("page.html.j2", include_str!("../templates/page.html.j2")),
+    (PAGE, include_str!("../templates/page.html.j2")),
 ];
 
-/// Escapes text for Markdown: HTML-significant characters become entities (rendered as
-/// the characters themselves) and `|` is escaped so it cannot split a table cell.
-pub fn escape_markdown(s: &str) -> String {
+/// Where escaped text goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Context {
+    /// Markdown: `|` is escaped too, so it cannot split a table cell.
+    Markdown,
+    /// HTML or XML (SVG) text and double- or single-quoted attribute values.
+    Markup,
+}
+
+/// The one escaper of the crate: HTML-significant characters become entities (rendered as
+/// the characters themselves), plus what the context needs.
+pub fn escape(s: &str, context: Context) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '|' => out.push_str("\\|"),
+        match (c, context) {
+            ('&', _) => out.push_str("&amp;"),
+            ('<', _) => out.push_str("&lt;"),
+            ('>', _) => out.push_str("&gt;"),
+            ('|', Context::Markdown) => out.push_str("\\|"),
+            ('"', Context::Markup) => out.push_str("&quot;"),
+            ('\'', Context::Markup) => out.push_str("&#39;"),
             _ => out.push(c),
         }
     }
     out
+}
+
+/// Escapes text for Markdown ([`escape`] in [`Context::Markdown`]).
+pub fn escape_markdown(s: &str) -> String {
+    escape(s, Context::Markdown)
+}
+
+/// The template of the HTML page around each document, which programs cannot replace.
+pub const PAGE: &str = "page.html.j2";
+
+/// Whether a program may replace the built-in template `name`: every template but the
+/// HTML page, whose text would reach the HTML unescaped (the others are Markdown, and
+/// raw HTML in Markdown is escaped).
+pub fn overridable(name: &str) -> bool {
+    name != PAGE
 }
 
 fn markdown_formatter(out: &mut Output, state: &mut State, value: &Value) -> Result<(), Error> {
@@ -97,7 +125,7 @@ pub fn environment(overrides: &[(String, String)]) -> Result<Environment<'static
     for (name, source) in BUILTIN {
         env.add_template(name, source)?;
     }
-    for (name, source) in overrides {
+    for (name, source) in overrides.iter().filter(|(n, _)| overridable(n)) {
         env.add_template_owned(name.clone(), source.clone())?;
     }
     Ok(env)
