@@ -109,7 +109,15 @@ async function verify(button) {
   out.className = "verify-result";
   out.textContent = "Checking…";
   try {
-    const res = await fetch(button.dataset.proof, { headers: { accept: "application/json" }, credentials: "same-origin" });
+    // A new entry waits for the next signed checkpoint (about a second): 409 says retry.
+    let res;
+    for (let attempt = 0; ; attempt++) {
+      res = await fetch(button.dataset.proof, { headers: { accept: "application/json" }, credentials: "same-origin" });
+      if (res.status !== 409 || attempt >= 10) break;
+      out.textContent = "Waiting for the next signed checkpoint…";
+      const wait = Number(res.headers.get("retry-after")) || 1;
+      await new Promise((resolve) => setTimeout(resolve, wait * 1000));
+    }
     if (!res.ok) throw new Error("the server answered " + res.status);
     const p = await res.json();
     const cp = parseCheckpoint(p.checkpoint);

@@ -8,6 +8,9 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 
+/// Largest JSON request body accepted.
+pub const JSON_LIMIT: usize = 1024 * 1024;
+
 pub fn router(state: Shared) -> Router {
     let ws = "/api/v1/workspaces/{workspace}";
     let api = Router::new()
@@ -61,7 +64,9 @@ pub fn router(state: Shared) -> Router {
         )
         .route(
             &format!("{ws}/evidence"),
-            get(api::evidence::list).post(api::evidence::upload),
+            get(api::evidence::list)
+                .post(api::evidence::upload)
+                .layer(DefaultBodyLimit::max(state.settings.max_body)),
         )
         .route(&format!("{ws}/evidence/{{seq}}"), get(api::evidence::get))
         .route(
@@ -71,7 +76,7 @@ pub fn router(state: Shared) -> Router {
         .route(&format!("{ws}/findings"), get(api::findings::list))
         .route(
             &format!("{ws}/findings/import"),
-            post(api::findings::import),
+            post(api::findings::import).layer(DefaultBodyLimit::max(state.settings.max_body)),
         )
         .route(
             &format!("{ws}/findings/{{finding}}"),
@@ -133,7 +138,8 @@ pub fn router(state: Shared) -> Router {
             state.clone(),
             crate::middleware::security_headers,
         ))
-        .layer(DefaultBodyLimit::max(state.settings.max_body))
+        // JSON bodies; the two upload routes above take up to `max_body`, web forms 64 KiB.
+        .layer(DefaultBodyLimit::max(JSON_LIMIT))
         .layer(tower_http::catch_panic::CatchPanicLayer::new())
         .with_state(state)
 }
@@ -162,7 +168,20 @@ async fn ready(State(state): State<Shared>) -> Response {
     "ready".into_response()
 }
 
-async fn metrics(State(state): State<Shared>) -> Response {
+/// Metrics name routes and counts, which tell an outsider what the server is doing: served
+/// only when `--metrics-token` is set, to a caller that presents it as a bearer token.
+async fn metrics(State(state): State<Shared>, headers: axum::http::HeaderMap) -> Response {
+    let Some(expected) = state.settings.metrics_token.as_deref() else {
+        return crate::problem::Problem::not_found().into_response();
+    };
+    let sent = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or("");
+    if !crate::auth::secret::equal(sent, expected) {
+        return crate::problem::Problem::unauthenticated().into_response();
+    }
     let mut res = state.metrics.encode().into_response();
     res.headers_mut().insert(
         header::CONTENT_TYPE,

@@ -6,6 +6,7 @@ pub mod api;
 pub mod app;
 pub mod auth;
 pub mod blobs;
+pub mod checkpointer;
 pub mod clock;
 pub mod demo;
 pub mod live;
@@ -15,8 +16,10 @@ pub mod oidc;
 pub mod openapi;
 pub mod problem;
 pub mod role;
+pub mod security_log;
 pub mod state;
 pub mod tls;
+pub mod upload;
 pub mod web;
 pub mod workspaces;
 
@@ -28,6 +31,7 @@ use std::sync::Arc;
 /// Connects the store, opens every workspace and returns the shared state.
 pub async fn start(database_url: &str, settings: Settings, clock: Clock) -> anyhow::Result<Shared> {
     std::fs::create_dir_all(&settings.data)?;
+    workspaces::check_import_root(&settings)?;
     // Discovery first: a misconfigured provider stops the start, not the first login.
     let oidc = match &settings.oidc {
         Some(cfg) => {
@@ -44,8 +48,10 @@ pub async fn start(database_url: &str, settings: Settings, clock: Clock) -> anyh
         live: Default::default(),
         metrics: Default::default(),
         oidc,
+        hasher: auth::password::Hasher::for_this_machine()?,
     });
     workspaces::open_all(&state).await?;
+    checkpointer::spawn(&state);
     Ok(state)
 }
 
@@ -60,14 +66,57 @@ pub async fn serve<L>(state: Shared, listener: L) -> anyhow::Result<()>
 where
     L: axum::serve::Listener<Addr = SocketAddr>,
 {
+    serve_until(state, listener, shutdown_signal()).await
+}
+
+/// [`serve`], stopping when `shutdown` completes (tests pass their own).
+///
+/// The accept loop is written here rather than taken from `axum::serve` because that one
+/// gives hyper no timer: without it hyper's header read timeout never fires, and a client
+/// that sends headers one byte at a time, or opens a connection and says nothing, holds
+/// it forever. With the timer, a connection that has not sent a complete request head
+/// within `header_timeout` (idle keep-alive connections included) is closed.
+pub async fn serve_until<L>(
+    state: Shared,
+    mut listener: L,
+    shutdown: impl std::future::Future<Output = ()>,
+) -> anyhow::Result<()>
+where
+    L: axum::serve::Listener<Addr = SocketAddr>,
+{
+    use hyper_util::rt::{TokioIo, TokioTimer};
     web::dashboard::warm(&state);
-    let app = app::router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
-    // axum gives any listener's address to `ConnectInfo` only through `tap_io`; the tap
-    // itself does nothing.
-    let listener = axum::serve::ListenerExt::tap_io(listener, |_| {});
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    let app = app::router(state.clone());
+    // HTTP/1.1 only, as the TLS listener's ALPN says: hyper-util's version detection
+    // would wait for a silent client's first bytes with no timeout at all.
+    let mut builder = hyper::server::conn::http1::Builder::new();
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(state.settings.header_timeout);
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let (io, addr) = tokio::select! {
+            accepted = listener.accept() => accepted,
+            () = &mut shutdown => break,
+        };
+        let app = app.clone();
+        let service = hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
+            req.extensions_mut()
+                .insert(axum::extract::ConnectInfo(addr));
+            let mut app = app.clone();
+            async move { tower_service::Service::call(&mut app, req).await }
+        });
+        let conn = builder.serve_connection(TokioIo::new(io), service);
+        let conn = graceful.watch(conn);
+        tokio::spawn(async move {
+            // A client that goes away or times out ends its own connection; nothing to do.
+            if let Err(e) = conn.await {
+                tracing::debug!(error = %e, "connection ended");
+            }
+        });
+    }
+    graceful.shutdown().await;
     state.store.close().await;
     Ok(())
 }

@@ -23,6 +23,16 @@ pub struct Settings {
     pub max_body: usize,
     /// OpenID Connect single sign-on, discovered at start.
     pub oidc: Option<crate::oidc::OidcConfig>,
+    /// Bearer token that `/metrics` requires; without one, `/metrics` is not served.
+    pub metrics_token: Option<String>,
+    /// How often new ledger entries get a signed checkpoint (proofs are served against
+    /// the latest one; a read never signs).
+    pub checkpoint_interval: std::time::Duration,
+    /// A connection must send a complete request head within this time, also between
+    /// requests on a kept-alive connection, or it is closed.
+    pub header_timeout: std::time::Duration,
+    /// Failed sign-in attempts allowed per account, address and pending session.
+    pub throttle: crate::auth::throttle::Limits,
 }
 
 impl Settings {
@@ -35,6 +45,10 @@ impl Settings {
             session_absolute_ms: 12 * 60 * 60 * 1000,
             max_body: 32 * 1024 * 1024,
             oidc: None,
+            metrics_token: None,
+            checkpoint_interval: std::time::Duration::from_secs(1),
+            header_timeout: std::time::Duration::from_secs(10),
+            throttle: Default::default(),
         }
     }
 }
@@ -46,6 +60,8 @@ pub struct AppState {
     pub live: RwLock<HashMap<String, Arc<Live>>>,
     pub metrics: Metrics,
     pub oidc: Option<crate::oidc::OidcClient>,
+    /// Every password hash and check runs here, bounded in threads and memory.
+    pub hasher: crate::auth::password::Hasher,
 }
 
 pub type Shared = Arc<AppState>;

@@ -5,137 +5,12 @@
 
 mod support;
 
-use covenant_server::auth::{password, totp};
-use covenant_server::clock::Clock;
+use covenant_server::auth::totp;
 use covenant_server::role::{ALL_PERMISSIONS, ALL_ROLES, Permission, Role, Scope};
-use covenant_server::state::{Settings, Shared};
-use covenant_store::NewAccount;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use std::net::SocketAddr;
-use std::path::PathBuf;
 use support::client;
-
-struct Server {
-    state: Shared,
-    base: String,
-    _dir: tempfile::TempDir,
-}
-
-fn program() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/enforcer-dashboard")
-}
-
-async fn database(dir: &std::path::Path, postgres: bool) -> Option<String> {
-    if !postgres {
-        return Some(format!("sqlite://{}", dir.join("covenant.db").display()));
-    }
-    match covenant_store::postgres_test_url() {
-        Some(url) => Some(
-            covenant_store::scratch_database(&url)
-                .await
-                .expect("scratch database"),
-        ),
-        None if std::env::var("COVENANT_REQUIRE_POSTGRES").is_ok() => {
-            panic!("COVENANT_TEST_POSTGRES is required")
-        }
-        None => {
-            eprintln!("skipping PostgreSQL: COVENANT_TEST_POSTGRES is not set");
-            None
-        }
-    }
-}
-
-async fn server(postgres: bool) -> Option<Server> {
-    covenant_server::oidc::install_crypto_provider();
-    let dir = tempfile::tempdir().unwrap();
-    let url = database(dir.path(), postgres).await?;
-    let clock = Clock::manual("2026-11-01T12:00:00Z".parse().unwrap());
-    let state = covenant_server::start(&url, Settings::new(dir.path().join("data")), clock)
-        .await
-        .unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let app = covenant_server::app::router(state.clone())
-        .into_make_service_with_connect_info::<SocketAddr>();
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    Some(Server {
-        state,
-        base: format!("http://{addr}"),
-        _dir: dir,
-    })
-}
-
-/// GET with a bearer token, answering the JSON body.
-async fn get_json(c: &reqwest::Client, url: String, token: &str) -> Value {
-    c.get(url)
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
-}
-
-/// An account with a password and (optionally) a TOTP secret; returns (email, password, secret).
-async fn account(s: &Server, email: &str, with_totp: bool) -> (String, String, Option<String>) {
-    let pw = "correct horse battery staple".to_string();
-    let id = s.state.new_id().unwrap();
-    let hash = password::hash(&pw).unwrap();
-    s.state
-        .store
-        .create_account(NewAccount {
-            id: &id,
-            email,
-            name: email,
-            password_hash: Some(&hash),
-            created_at: 0,
-        })
-        .await
-        .unwrap();
-    let secret = with_totp.then(totp::generate_secret);
-    if let Some(sec) = &secret {
-        s.state.store.set_totp(&id, Some(sec), true).await.unwrap();
-    }
-    (email.to_string(), pw, secret)
-}
-
-async fn member(s: &Server, ws: &str, email: &str, role: Role) {
-    let live = s.state.live(ws).unwrap();
-    let a = s
-        .state
-        .store
-        .account_by_email(email)
-        .await
-        .unwrap()
-        .unwrap();
-    s.state
-        .store
-        .set_member(&live.workspace.id, &a.id, role.as_str(), 0)
-        .await
-        .unwrap();
-}
-
-async fn token(s: &Server, ws: &str, email: &str, scopes: Vec<Scope>) -> String {
-    let live = s.state.live(ws).unwrap();
-    let a = s
-        .state
-        .store
-        .account_by_email(email)
-        .await
-        .unwrap()
-        .unwrap();
-    let req = covenant_server::api::tokens::NewToken {
-        name: "t".into(),
-        scopes,
-        expires_in_days: 30,
-    };
-    let (t, raw) =
-        covenant_server::api::tokens::mint(&s.state, &live.workspace.id, &a.id, &req).unwrap();
-    s.state.store.create_token(&t).await.unwrap();
-    raw
-}
+use support::harness::*;
 
 async fn two_workspaces(s: &Server) {
     covenant_server::workspaces::create(&s.state, "alpha", "Alpha", &program(), "test", None)
@@ -276,25 +151,6 @@ async fn tenant_isolation(s: Server) {
     assert!(checked >= 6 * 35, "only {checked} route checks");
 }
 
-async fn login(s: &Server, email: &str, pw: &str) -> reqwest::Response {
-    client()
-        .post(format!("{}/api/v1/auth/login", s.base))
-        .json(&json!({"email": email, "password": pw}))
-        .send()
-        .await
-        .unwrap()
-}
-
-fn cookie(r: &reqwest::Response) -> String {
-    r.headers()[reqwest::header::SET_COOKIE]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_string()
-}
-
 async fn totp_enforced(s: Server) {
     two_workspaces(&s).await;
     let (email, pw, secret) = account(&s, "admin@alpha.test", true).await;
@@ -350,6 +206,8 @@ async fn totp_enforced(s: Server) {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    // The second factor rotates the session id: the new cookie carries on.
+    let ck = cookie(&r);
     let r = c.get(&summary).header("cookie", &ck).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     // A write without the CSRF token is refused even with a valid session.
@@ -630,6 +488,21 @@ async fn last_owner(s: Server) {
 
 /// Evidence uploaded for an overdue obligation makes it met, and its inclusion proof
 /// verifies with only the workspace's public key.
+/// The inclusion proof of entry `seq`, waiting as a client must for the checkpoint that
+/// covers it (409 with Retry-After until the checkpointer signs one).
+async fn proof(c: &reqwest::Client, s: &Server, seq: &Value, t: &str) -> Value {
+    let url = format!("{}/api/v1/workspaces/alpha/ledger/proofs/{seq}", s.base);
+    for _ in 0..30 {
+        let r = c.get(&url).bearer_auth(t).send().await.unwrap();
+        if r.status() != StatusCode::CONFLICT {
+            assert_eq!(r.status(), StatusCode::OK);
+            return r.json().await.unwrap();
+        }
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    }
+    panic!("no checkpoint covered entry {seq}");
+}
+
 async fn evidence_meets_obligation(s: Server) {
     two_workspaces(&s).await;
     let (email, _, _) = account(&s, "contrib@alpha.test", true).await;
@@ -688,15 +561,7 @@ async fn evidence_meets_obligation(s: Server) {
     )
     .await;
     assert_ne!(after["body"]["status"], "overdue", "{after}");
-    let p: Value = get_json(
-        &c,
-        format!(
-            "{}/api/v1/workspaces/alpha/ledger/proofs/{}",
-            s.base, e["seq"]
-        ),
-        &t,
-    )
-    .await;
+    let p = proof(&c, &s, &e["seq"], &t).await;
     let bundle =
         covenant_ledger::ProofBundle::parse(p["bundle"].as_str().unwrap().as_bytes()).unwrap();
     let key = covenant_ledger::NoteVerifier::from_key_string(p["verifier_key"].as_str().unwrap())
@@ -758,23 +623,6 @@ fn permission_table() {
     }
     assert!(Role::Owner.requires_totp() && Role::Admin.requires_totp());
     assert!(!Role::Auditor.requires_totp());
-}
-
-macro_rules! both {
-    ($name:ident) => {
-        mod $name {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                super::$name(super::server(false).await.unwrap()).await;
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                if let Some(s) = super::server(true).await {
-                    super::$name(s).await;
-                }
-            }
-        }
-    };
 }
 
 both!(tenant_isolation);

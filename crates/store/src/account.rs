@@ -13,6 +13,8 @@ pub struct Account {
     pub oidc_issuer: Option<String>,
     pub oidc_subject: Option<String>,
     pub created_at: i64,
+    /// Instance administrators create workspaces and accounts.
+    pub instance_admin: bool,
 }
 
 pub struct NewAccount<'a> {
@@ -23,7 +25,7 @@ pub struct NewAccount<'a> {
     pub created_at: i64,
 }
 
-const COLUMNS: &str = "id, email, name, password_hash, totp_secret, totp_enabled, oidc_issuer, oidc_subject, created_at";
+const COLUMNS: &str = "id, email, name, password_hash, totp_secret, totp_enabled, oidc_issuer, oidc_subject, created_at, instance_admin";
 
 fn account(row: &AnyRow) -> Result<Account> {
     Ok(Account {
@@ -36,6 +38,7 @@ fn account(row: &AnyRow) -> Result<Account> {
         oidc_issuer: row.try_get("oidc_issuer")?,
         oidc_subject: row.try_get("oidc_subject")?,
         created_at: row.try_get("created_at")?,
+        instance_admin: row.try_get::<i64, _>("instance_admin")? != 0,
     })
 }
 
@@ -119,6 +122,38 @@ impl Store {
     }
 
     /// Replaces all recovery codes of an account with new (hashed) ones.
+    /// Accepts TOTP time step `step` for the account only if it is later than every step
+    /// accepted before: a code works once, and an older one never again. One conditional
+    /// UPDATE, so of two requests racing with the same code exactly one wins.
+    pub async fn accept_totp_step(&self, id: &str, step: i64) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE account SET totp_last_step = $1 WHERE id = $2 \
+             AND (totp_last_step IS NULL OR totp_last_step < $1)",
+        )
+        .bind(step)
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    pub async fn set_instance_admin(&self, id: &str, admin: bool) -> Result<()> {
+        sqlx::query("UPDATE account SET instance_admin = $1 WHERE id = $2")
+            .bind(flag(admin))
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// How many accounts exist (the first one made at set-up is the administrator).
+    pub async fn account_count(&self) -> Result<i64> {
+        let row = sqlx::query("SELECT COUNT(*) AS n FROM account")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(row.try_get("n")?)
+    }
+
     pub async fn replace_recovery_codes(&self, id: &str, hashes: &[String]) -> Result<()> {
         let mut tx = self.begin().await?;
         sqlx::query("DELETE FROM recovery_code WHERE account_id = $1")

@@ -14,6 +14,7 @@ mod error;
 mod evidence;
 mod finding;
 pub mod scratch;
+mod security_event;
 mod session;
 mod throttle;
 mod token;
@@ -25,7 +26,9 @@ pub use error::StoreError;
 pub use evidence::{EvidenceFilter, EvidenceRow};
 pub use finding::{FindingFilter, FindingRow};
 pub use scratch::{postgres_test_url, scratch_database};
+pub use security_event::SecurityEvent;
 pub use session::Session;
+pub use throttle::Reservation;
 pub use token::ApiToken;
 pub use workspace::{Member, Workspace};
 

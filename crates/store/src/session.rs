@@ -16,19 +16,7 @@ pub struct Session {
 
 impl Store {
     pub async fn create_session(&self, s: &Session) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO session (id_hash, account_id, csrf_token, mfa_done, created_at, last_seen_at) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(&s.id_hash)
-        .bind(&s.account_id)
-        .bind(&s.csrf_token)
-        .bind(flag(s.mfa_done))
-        .bind(s.created_at)
-        .bind(s.last_seen_at)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
+        insert(&self.pool, s).await
     }
 
     pub async fn session(&self, id_hash: &str) -> Result<Option<Session>> {
@@ -84,4 +72,44 @@ impl Store {
             .await?;
         Ok(())
     }
+
+    /// Replaces session `old` by `new` in one transaction: after each authentication step
+    /// the browser gets a new session id, so an id planted or seen before the step is
+    /// worth nothing after it.
+    pub async fn rotate_session(&self, old: &str, new: &Session) -> Result<()> {
+        let mut tx = self.begin().await?;
+        sqlx::query("DELETE FROM session WHERE id_hash = $1")
+            .bind(old)
+            .execute(&mut *tx)
+            .await?;
+        insert(&mut *tx, new).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Ends every session of an account but `keep` (a second factor was enrolled).
+    pub async fn delete_other_sessions(&self, account_id: &str, keep: &str) -> Result<()> {
+        sqlx::query("DELETE FROM session WHERE account_id = $1 AND id_hash <> $2")
+            .bind(account_id)
+            .bind(keep)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+}
+
+async fn insert<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(e: E, s: &Session) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO session (id_hash, account_id, csrf_token, mfa_done, created_at, last_seen_at) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(&s.id_hash)
+    .bind(&s.account_id)
+    .bind(&s.csrf_token)
+    .bind(flag(s.mfa_done))
+    .bind(s.created_at)
+    .bind(s.last_seen_at)
+    .execute(e)
+    .await?;
+    Ok(())
 }

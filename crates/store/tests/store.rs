@@ -8,7 +8,7 @@
 
 use covenant_store::{
     ApiToken, Backend, EntryRow, EvidenceFilter, EvidenceRow, FindingFilter, FindingRow,
-    NewAccount, NewEntry, Projection, Session, Store, StoreError, postgres_test_url,
+    NewAccount, NewEntry, Projection, Reservation, Session, Store, StoreError, postgres_test_url,
     scratch_database,
 };
 use std::future::Future;
@@ -668,12 +668,16 @@ async fn tokens_scoped_to_workspace(s: &Store) {
 
 both!(throttle_failures);
 async fn throttle_failures(s: &Store) {
-    for at in [300, 100, 200] {
-        s.record_login_failure("acct:a1", at).await.expect("record");
+    for (i, at) in [300, 100, 200].into_iter().enumerate() {
+        let got = s
+            .reserve_attempt(&format!("a{i}"), &[("acct:a1", 10)], 0, at)
+            .await
+            .expect("reserve");
+        assert_eq!(got, Reservation::Granted);
     }
-    s.record_login_failure("ip:10.0.0.1", 250)
+    s.reserve_attempt("b", &[("ip:10.0.0.1", 10)], 0, 250)
         .await
-        .expect("record");
+        .expect("reserve");
     assert_eq!(
         s.login_failures("acct:a1", 0).await.expect("list"),
         [100, 200, 300]
@@ -686,6 +690,28 @@ async fn throttle_failures(s: &Store) {
         s.login_failures("acct:a1", 301).await.expect("list"),
         Vec::<i64>::new()
     );
+    // At its limit, a key refuses, and the other keys of the attempt are not charged.
+    let refused = s
+        .reserve_attempt("c", &[("acct:a1", 3), ("ip:10.0.0.2", 10)], 0, 400)
+        .await
+        .expect("reserve");
+    assert_eq!(
+        refused,
+        Reservation::Refused {
+            key: "acct:a1".into(),
+            failures: vec![100, 200, 300]
+        }
+    );
+    assert_eq!(
+        s.login_failures("ip:10.0.0.2", 0).await.expect("list"),
+        Vec::<i64>::new()
+    );
+    // A verified attempt gives its own reservation back, and only its own.
+    s.release_attempt("a1", "acct:a1").await.expect("release");
+    assert_eq!(
+        s.login_failures("acct:a1", 0).await.expect("list"),
+        [200, 300]
+    );
     s.clear_login_failures("acct:a1").await.expect("clear");
     assert_eq!(
         s.login_failures("acct:a1", 0).await.expect("list"),
@@ -695,6 +721,30 @@ async fn throttle_failures(s: &Store) {
         s.login_failures("ip:10.0.0.1", 0).await.expect("list"),
         [250]
     );
+}
+
+both!(throttle_reservations_hold_under_concurrency);
+/// Forty attempts at once on one key with a limit of five: exactly five are granted, on
+/// SQLite and PostgreSQL alike.
+async fn throttle_reservations_hold_under_concurrency(s: &Store) {
+    let tasks: Vec<_> = (0..40)
+        .map(|i| {
+            let s = s.clone();
+            tokio::spawn(async move {
+                s.reserve_attempt(&format!("p{i}"), &[("acct:race", 5), ("ip:race", 20)], 0, 10)
+                    .await
+                    .expect("reserve")
+            })
+        })
+        .collect();
+    let mut granted = 0;
+    for t in tasks {
+        if t.await.expect("task") == Reservation::Granted {
+            granted += 1;
+        }
+    }
+    assert_eq!(granted, 5);
+    assert_eq!(s.login_failures("acct:race", 0).await.expect("list").len(), 5);
 }
 
 both!(oidc_login_taken_once);

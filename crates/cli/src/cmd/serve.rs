@@ -59,6 +59,10 @@ pub struct Args {
     /// register `<public-url>/api/v1/auth/oidc/callback` at the provider.
     #[arg(long)]
     pub public_url: Option<String>,
+    /// Serve `/metrics` to callers presenting this bearer token (without one, `/metrics`
+    /// answers 404); prefer the environment variable, which `ps` does not show.
+    #[arg(long, env = "COVENANT_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
 }
 
 /// The SSO settings, when an issuer is given (clap has checked the rest is there).
@@ -104,6 +108,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         settings.import_root = args.import_root.clone();
         settings.https = args.behind_https || args.tls_cert.is_some();
         settings.oidc = oidc(&args);
+        settings.metrics_token = args.metrics_token.clone().filter(|t| !t.is_empty());
         let url = args
             .database
             .clone()

@@ -2,16 +2,16 @@
 
 use crate::api::Errors;
 use crate::auth::actor::{Actor, PendingActor, SESSION_COOKIE, Via};
+use crate::security_log::{self, Client, Event};
 use crate::auth::{password, secret, throttle, totp};
 use crate::problem::{ApiResult, Problem};
 use crate::state::Shared;
 use axum::Json;
-use axum::extract::{ConnectInfo, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use covenant_store::{Account, Session};
+use covenant_store::{Account, Reservation, Session};
 use serde::{Deserialize, Serialize};
-use std::net::SocketAddr;
 use utoipa::ToSchema;
 
 #[derive(Deserialize, ToSchema)]
@@ -76,28 +76,43 @@ pub fn session_cookie(secret: &str, max_age_s: i64) -> Result<HeaderValue, Probl
     .map_err(Problem::internal)
 }
 
-/// Starts a session for an account; the second factor is still owed if it has one.
+/// A new session for an account: the cookie to set and its CSRF token. `replaces` is the
+/// session the request came with, if any: it ends in the same transaction, so every
+/// authentication step hands out a new session id (no fixation).
 pub async fn start_session(
     state: &Shared,
     account: &Account,
     mfa_done: bool,
-) -> Result<(HeaderValue, String), Problem> {
+    replaces: Option<&str>,
+) -> Result<NewSession, Problem> {
     let raw = secret::token().map_err(Problem::internal)?;
     let csrf = secret::token().map_err(Problem::internal)?;
     let now = state.clock.now_ms();
-    state
-        .store
-        .create_session(&Session {
-            id_hash: secret::hash(&raw),
-            account_id: account.id.clone(),
-            csrf_token: csrf.clone(),
-            mfa_done,
-            created_at: now,
-            last_seen_at: now,
-        })
-        .await?;
+    let session = Session {
+        id_hash: secret::hash(&raw),
+        account_id: account.id.clone(),
+        csrf_token: csrf.clone(),
+        mfa_done,
+        created_at: now,
+        last_seen_at: now,
+    };
+    match replaces {
+        Some(old) => state.store.rotate_session(old, &session).await?,
+        None => state.store.create_session(&session).await?,
+    }
     let cookie = session_cookie(&raw, state.settings.session_absolute_ms / 1000)?;
-    Ok((cookie, csrf))
+    Ok(NewSession {
+        cookie,
+        csrf,
+        id_hash: session.id_hash,
+    })
+}
+
+/// A session just started: the `Set-Cookie` value, its CSRF token and its stored id.
+pub struct NewSession {
+    pub cookie: HeaderValue,
+    pub csrf: String,
+    pub id_hash: String,
 }
 
 fn invalid_login() -> Problem {
@@ -108,123 +123,200 @@ fn invalid_login() -> Problem {
     )
 }
 
+fn busy(state: &Shared) -> Problem {
+    let mut p = Problem::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "busy",
+        "Too many sign-ins at once",
+    )
+    .detail("try again in a few seconds");
+    p.retry_after = Some(state.hasher.retry_after_secs());
+    p
+}
+
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
     responses((status = 200, description = "Session started", body = LoginResponse), Errors))]
 pub async fn login(
     State(state): State<Shared>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    client: Client,
+    headers: HeaderMap,
     body: Result<Json<LoginRequest>, axum::extract::rejection::JsonRejection>,
 ) -> ApiResult<Response> {
     let Json(req) = body?;
-    let account = check_password(&state, addr.ip(), &req.email, &req.password).await?;
-    let (cookie, csrf) = start_session(&state, &account, !account.totp_enabled).await?;
+    let account = check_password(&state, &client, &req.email, &req.password).await?;
+    let old = presented_session(&headers);
+    let new = start_session(&state, &account, !account.totp_enabled, old.as_deref()).await?;
     let mut res = Json(LoginResponse {
         totp_required: account.totp_enabled,
-        csrf_token: csrf,
+        csrf_token: new.csrf,
     })
     .into_response();
-    res.headers_mut().insert(header::SET_COOKIE, cookie);
+    res.headers_mut().insert(header::SET_COOKIE, new.cookie);
     Ok(res)
 }
 
+/// The hash of the session cookie a request carried, to end it when a new one starts.
+pub fn presented_session(headers: &HeaderMap) -> Option<String> {
+    crate::auth::actor::session_secret(headers).map(|raw| secret::hash(&raw))
+}
+
+/// Counts an attempt before it is verified (see `Store::reserve_attempt`): a key at its
+/// limit answers 429 at once. Returns the attempt's id, to give back on success.
+async fn reserve(
+    state: &Shared,
+    client: &Client,
+    keys: &[(&str, usize)],
+    what: Event<'_>,
+) -> Result<String, Problem> {
+    let now = state.clock.now_ms();
+    let attempt = secret::id().map_err(Problem::internal)?;
+    match state
+        .store
+        .reserve_attempt(&attempt, keys, now - throttle::WINDOW_MS, now)
+        .await?
+    {
+        Reservation::Granted => Ok(attempt),
+        Reservation::Refused { key, failures } => {
+            let limit = keys
+                .iter()
+                .find(|(k, _)| *k == key)
+                .map_or(throttle::ACCOUNT_LIMIT, |(_, l)| *l);
+            let wait = throttle::locked_for(&failures, limit, now).unwrap_or(1);
+            security_log::record(state, client, what.detail(format!("locked by {key}"))).await;
+            Err(Problem::too_many(wait))
+        }
+    }
+}
+
 /// The password step, shared by the API and the web login: throttled per account and per
-/// address, the same answer for an unknown email and a wrong password.
+/// address, the attempt counted before the hash is checked, and the same answer (and the
+/// same work) for an unknown email and a wrong password.
 pub async fn check_password(
     state: &Shared,
-    ip: std::net::IpAddr,
+    client: &Client,
     email: &str,
     password: &str,
 ) -> Result<Account, Problem> {
     let email = email.trim().to_lowercase();
-    let now = state.clock.now_ms();
-    let since = now - throttle::WINDOW_MS;
+    let account_key = throttle::account_key(&email);
+    let address_key = throttle::address_key(client.address.as_deref().unwrap_or(""));
+    let limits = state.settings.throttle;
     let keys = [
-        (throttle::account_key(&email), throttle::ACCOUNT_LIMIT),
-        (
-            throttle::address_key(&ip.to_string()),
-            throttle::ADDRESS_LIMIT,
-        ),
+        (account_key.as_str(), limits.account),
+        (address_key.as_str(), limits.address),
     ];
-    for (key, limit) in &keys {
-        let failures = state.store.login_failures(key, since).await?;
-        if let Some(wait) = throttle::locked_for(&failures, *limit, now) {
-            return Err(Problem::too_many(wait));
-        }
-    }
+    let attempt = reserve(state, client, &keys, Event::new("login.locked").email(&email)).await?;
     let account = state.store.account_by_email(&email).await?;
     let hash = account
         .as_ref()
         .and_then(|a| a.password_hash.clone())
         .unwrap_or_else(|| password::decoy().to_string());
-    let ok = tokio::task::spawn_blocking({
-        let pw = password.to_string();
-        move || password::verify(&pw, &hash)
-    })
-    .await
-    .unwrap_or(false);
-    let Some(account) = account.filter(|a| ok && a.password_hash.is_some()) else {
-        for (key, _) in &keys {
-            state.store.record_login_failure(key, now).await?;
+    let ok = match state.hasher.verify(password, &hash).await {
+        Ok(ok) => ok,
+        Err(_) => {
+            // Not the caller's guess: give the reservations back.
+            for (key, _) in &keys {
+                state.store.release_attempt(&attempt, key).await?;
+            }
+            security_log::record(state, client, Event::new("login.busy").email(&email)).await;
+            return Err(busy(state));
         }
+    };
+    let Some(account) = account.filter(|a| ok && a.password_hash.is_some()) else {
+        security_log::record(state, client, Event::new("login.failed").email(&email)).await;
         return Err(invalid_login());
     };
-    state.store.clear_login_failures(&keys[0].0).await?;
+    state.store.release_attempt(&attempt, &address_key).await?;
+    state.store.clear_login_failures(&account_key).await?;
+    let kind = if account.totp_enabled {
+        "login.password_accepted"
+    } else {
+        "login.succeeded"
+    };
+    security_log::record(state, client, Event::new(kind).account(&account)).await;
     Ok(account)
 }
 
 #[utoipa::path(post, path = "/api/v1/auth/totp", tag = "auth", request_body = TotpRequest,
-    responses((status = 204, description = "Second factor accepted"), Errors))]
+    responses((status = 204, description = "Second factor accepted; a new session cookie replaces the pending one"), Errors))]
 pub async fn totp_verify(
     State(state): State<Shared>,
+    client: Client,
     pending: PendingActor,
     body: Result<Json<TotpRequest>, axum::extract::rejection::JsonRejection>,
-) -> ApiResult<StatusCode> {
+) -> ApiResult<Response> {
     let Json(req) = body?;
     let PendingActor { account, session } = pending;
-    second_factor(&state, &account, &session, &req).await?;
-    Ok(StatusCode::NO_CONTENT)
+    let new = second_factor(&state, &client, &account, &session, &req).await?;
+    let mut res = StatusCode::NO_CONTENT.into_response();
+    res.headers_mut().insert(header::SET_COOKIE, new.cookie);
+    Ok(res)
 }
 
-/// The second-factor step, shared by the API and the web login.
+/// The second-factor step, shared by the API and the web login. Each guess is counted
+/// before it is checked, per account, per pending session and per address; a TOTP code is
+/// accepted once (its time step and earlier ones are refused afterwards). On success the
+/// pending session is replaced by a new one: returns its cookie and CSRF token.
 pub async fn second_factor(
     state: &Shared,
+    client: &Client,
     account: &Account,
     session: &Session,
     req: &TotpRequest,
-) -> Result<(), Problem> {
+) -> Result<NewSession, Problem> {
     let now = state.clock.now_ms();
-    let key = throttle::account_key(&format!("totp:{}", account.id));
-    let failures = state
-        .store
-        .login_failures(&key, now - throttle::WINDOW_MS)
-        .await?;
-    if let Some(wait) = throttle::locked_for(&failures, throttle::ACCOUNT_LIMIT, now) {
-        return Err(Problem::too_many(wait));
-    }
     let secret_b32 = account
         .totp_secret
         .as_deref()
         .filter(|_| account.totp_enabled)
         .ok_or_else(|| Problem::bad_request("this account has no second factor"))?;
+    if req.code.is_none() && req.recovery_code.is_none() {
+        return Err(Problem::bad_request("send `code` or `recovery_code`"));
+    }
+    let account_key = throttle::account_key(&format!("totp:{}", account.id));
+    let session_key = format!("session:{}", session.id_hash);
+    let address_key = throttle::address_key(client.address.as_deref().unwrap_or(""));
+    let limits = state.settings.throttle;
+    let keys = [
+        (account_key.as_str(), limits.account),
+        (session_key.as_str(), limits.session),
+        (address_key.as_str(), limits.address),
+    ];
+    let attempt = reserve(state, client, &keys, Event::new("totp.locked").account(account)).await?;
     let passed = match (&req.code, &req.recovery_code) {
-        (Some(code), _) => totp::check(secret_b32, code, u64::try_from(now / 1000).unwrap_or(0)),
+        (Some(code), _) => match totp::matching_step(secret_b32, code, unix_seconds(now)) {
+            Some(step) => state.store.accept_totp_step(&account.id, step).await?,
+            None => false,
+        },
         (None, Some(rc)) => {
             let h = secret::hash(&secret::normalize_recovery_code(rc));
             state.store.use_recovery_code(&account.id, &h, now).await?
         }
-        (None, None) => return Err(Problem::bad_request("send `code` or `recovery_code`")),
+        (None, None) => false,
     };
     if !passed {
-        state.store.record_login_failure(&key, now).await?;
+        security_log::record(state, client, Event::new("totp.failed").account(account)).await;
         return Err(Problem::new(
             StatusCode::UNAUTHORIZED,
             "invalid-code",
-            "The code is wrong or expired",
+            "The code is wrong, expired or already used",
         ));
     }
-    state.store.clear_login_failures(&key).await?;
-    state.store.complete_session_mfa(&session.id_hash).await?;
-    Ok(())
+    for key in [&session_key, &address_key] {
+        state.store.release_attempt(&attempt, key).await?;
+    }
+    state.store.clear_login_failures(&account_key).await?;
+    let kind = if req.code.is_some() {
+        "login.succeeded"
+    } else {
+        "login.succeeded_recovery_code"
+    };
+    security_log::record(state, client, Event::new(kind).account(account)).await;
+    start_session(state, account, true, Some(&session.id_hash)).await
+}
+
+fn unix_seconds(now_ms: i64) -> u64 {
+    u64::try_from(now_ms / 1000).unwrap_or(0)
 }
 
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth",
@@ -298,21 +390,30 @@ pub async fn enroll(state: &Shared, actor: &Actor) -> Result<TotpEnrollment, Pro
 }
 
 #[utoipa::path(post, path = "/api/v1/auth/totp/confirm", tag = "auth", request_body = TotpRequest,
-    responses((status = 200, description = "Enrolled; recovery codes shown once", body = RecoveryCodes), Errors))]
+    responses((status = 200, description = "Enrolled; recovery codes shown once; a new session cookie replaces this one and the account's other sessions end", body = RecoveryCodes), Errors))]
 pub async fn totp_confirm(
     State(state): State<Shared>,
+    client: Client,
     actor: Actor,
     body: Result<Json<TotpRequest>, axum::extract::rejection::JsonRejection>,
-) -> ApiResult<Json<RecoveryCodes>> {
+) -> ApiResult<Response> {
     let Json(req) = body?;
-    confirm(&state, &actor, req.code.as_deref().unwrap_or(""))
-        .await
-        .map(Json)
+    let (codes, new) = confirm(&state, &client, &actor, req.code.as_deref().unwrap_or("")).await?;
+    let mut res = Json(codes).into_response();
+    res.headers_mut().insert(header::SET_COOKIE, new.cookie);
+    Ok(res)
 }
 
 /// Confirms enrolment with a first code (API and web settings); returns the recovery
-/// codes, shown once.
-pub async fn confirm(state: &Shared, actor: &Actor, code: &str) -> Result<RecoveryCodes, Problem> {
+/// codes (shown once) and the cookie and CSRF token of the new session that replaces the
+/// caller's. The confirming code's time step counts as used, so it cannot sign in again,
+/// and every other session of the account ends.
+pub async fn confirm(
+    state: &Shared,
+    client: &Client,
+    actor: &Actor,
+    code: &str,
+) -> Result<(RecoveryCodes, NewSession), Problem> {
     let Via::Session(session) = &actor.via else {
         return Err(Problem::forbidden(
             "second factors are managed in a browser session",
@@ -325,7 +426,12 @@ pub async fn confirm(state: &Shared, actor: &Actor, code: &str) -> Result<Recove
         .filter(|_| !actor.account.totp_enabled)
         .ok_or_else(|| Problem::bad_request("start with POST /api/v1/auth/totp/enroll"))?;
     let now = state.clock.now_ms();
-    if !totp::check(secret_b32, code, u64::try_from(now / 1000).unwrap_or(0)) {
+    let step = totp::matching_step(secret_b32, code, unix_seconds(now));
+    let accepted = match step {
+        Some(step) => state.store.accept_totp_step(&actor.account.id, step).await?,
+        None => false,
+    };
+    if !accepted {
         return Err(Problem::bad_request(
             "the code does not match; check the device's clock",
         ));
@@ -343,10 +449,23 @@ pub async fn confirm(state: &Shared, actor: &Actor, code: &str) -> Result<Recove
         .store
         .replace_recovery_codes(&actor.account.id, &hashes)
         .await?;
-    state.store.complete_session_mfa(&session.id_hash).await?;
-    Ok(RecoveryCodes {
-        recovery_codes: codes,
-    })
+    let new = start_session(state, &actor.account, true, Some(&session.id_hash)).await?;
+    state
+        .store
+        .delete_other_sessions(&actor.account.id, &new.id_hash)
+        .await?;
+    security_log::record(
+        state,
+        client,
+        Event::new("totp.enrolled").account(&actor.account),
+    )
+    .await;
+    Ok((
+        RecoveryCodes {
+            recovery_codes: codes,
+        },
+        new,
+    ))
 }
 
 #[derive(Deserialize)]
@@ -372,8 +491,9 @@ pub async fn oidc_login(State(state): State<Shared>) -> ApiResult<Redirect> {
 /// created by invitation, never by signing in).
 pub async fn oidc_callback(
     State(state): State<Shared>,
+    from: Client,
     cb: Result<Query<Callback>, axum::extract::rejection::QueryRejection>,
-    _headers: HeaderMap,
+    headers: HeaderMap,
 ) -> ApiResult<Response> {
     let client = state.oidc.as_ref().ok_or_else(Problem::not_found)?;
     let Query(cb) = cb?;
@@ -415,8 +535,17 @@ pub async fn oidc_callback(
         }
     };
     // The provider authenticated the user; its own MFA policy applies.
-    let (cookie, _csrf) = start_session(&state, &account, true).await?;
+    security_log::record(
+        &state,
+        &from,
+        Event::new("login.succeeded")
+            .account(&account)
+            .detail("single sign-on"),
+    )
+    .await;
+    let old = presented_session(&headers);
+    let new = start_session(&state, &account, true, old.as_deref()).await?;
     let mut res = Redirect::to("/").into_response();
-    res.headers_mut().insert(header::SET_COOKIE, cookie);
+    res.headers_mut().insert(header::SET_COOKIE, new.cookie);
     Ok(res)
 }

@@ -154,8 +154,9 @@ pub struct Proof {
     pub bundle: String,
 }
 
-/// The inclusion proof of one entry against the latest checkpoint, signing a new
-/// checkpoint first when the latest does not cover the entry yet.
+/// The inclusion proof of one entry against the latest checkpoint. A read never signs: an
+/// entry newer than the latest checkpoint answers 409 with `Retry-After` until the
+/// server's checkpointer (about once a second) or a `POST …/ledger/checkpoints` covers it.
 #[utoipa::path(get, path = "/api/v1/workspaces/{workspace}/ledger/proofs/{seq}", tag = "ledger",
     params(("workspace" = String, Path, description = "Workspace slug"), ("seq" = u64, Path, description = "Entry sequence number")),
     responses((status = 200, description = "Inclusion proof", body = Proof), Errors))]
@@ -179,7 +180,16 @@ pub async fn proof(
         .is_some_and(|size| seq < size);
     let note = match (covered, latest) {
         (true, Some(n)) => n,
-        _ => a.live.checkpoint(state.clock.now()).await?.note,
+        _ => {
+            let mut p = Problem::new(
+                axum::http::StatusCode::CONFLICT,
+                "not-checkpointed",
+                "No signed checkpoint covers this entry yet",
+            )
+            .detail("checkpoints are signed about once a second; try again shortly");
+            p.retry_after = Some(1);
+            return Err(p);
+        }
     };
     let key = a.live.verifier_key();
     let bundle = a
@@ -202,7 +212,8 @@ pub async fn proof(
     }))
 }
 
-fn checkpoint_size(note: &str) -> Option<u64> {
+/// The tree size a checkpoint note commits to (its second line).
+pub fn checkpoint_size(note: &str) -> Option<u64> {
     note.lines().nth(1)?.trim().parse().ok()
 }
 

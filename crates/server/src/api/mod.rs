@@ -68,6 +68,12 @@ pub enum Errors {
         content_type = "application/problem+json"
     )]
     Throttled(#[to_schema] Problem),
+    #[response(
+        status = 503,
+        description = "Busy; retry after `Retry-After` seconds",
+        content_type = "application/problem+json"
+    )]
+    Busy(#[to_schema] Problem),
 }
 
 /// axum's `Path`, answering a segment that does not parse (a negative or overflowing

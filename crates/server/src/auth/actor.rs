@@ -43,10 +43,10 @@ impl Actor {
     }
 }
 
-pub fn session_secret(parts: &Parts) -> Option<String> {
+/// The session cookie's secret, if the request carries one.
+pub fn session_secret(headers: &axum::http::HeaderMap) -> Option<String> {
     let prefix = format!("{SESSION_COOKIE}=");
-    parts
-        .headers
+    headers
         .get_all(axum::http::header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
@@ -81,7 +81,7 @@ fn bearer(parts: &Parts) -> Option<&str> {
 }
 
 async fn session_of(parts: &Parts, state: &Shared) -> Result<(Account, Session), Problem> {
-    let secret = session_secret(parts).ok_or_else(Problem::unauthenticated)?;
+    let secret = session_secret(&parts.headers).ok_or_else(Problem::unauthenticated)?;
     let hash = secret::hash(&secret);
     let session = state
         .store

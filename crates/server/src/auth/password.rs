@@ -38,3 +38,126 @@ pub fn decoy() -> &'static str {
     static DECOY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     DECOY.get_or_init(|| hash("decoy-password-never-used").unwrap_or_default())
 }
+
+/// Why a password could not be checked now.
+#[derive(Debug, thiserror::Error)]
+pub enum Busy {
+    #[error("too many passwords are being checked; try again shortly")]
+    Queue,
+}
+
+enum Work {
+    Verify { password: String, phc: String },
+    Hash { password: String },
+}
+
+enum Outcome {
+    Verified(bool),
+    Hashed(Result<String, PasswordError>),
+}
+
+struct Job {
+    work: Work,
+    queued: std::time::Instant,
+    reply: tokio::sync::oneshot::Sender<Option<Outcome>>,
+}
+
+/// Every Argon2 computation of the server runs here: a fixed set of threads, one per
+/// core, fed by a bounded queue. Each hash takes about 19 MiB for its duration, and glibc
+/// keeps a freed block in the arena of the thread that used it, so hashing on the shared
+/// blocking pool let 100 parallel logins grow the process by 2 GiB for good. Here memory
+/// is bounded by the worker count, and a request that cannot be served within `deadline`
+/// is answered "busy" (503 with Retry-After) instead of waiting without end.
+pub struct Hasher {
+    queue: std::sync::mpsc::SyncSender<Job>,
+    deadline: std::time::Duration,
+}
+
+impl Hasher {
+    /// `workers` threads (at least one), `queue` jobs waiting at most, each answered
+    /// within `deadline` or refused.
+    pub fn new(workers: usize, queue: usize, deadline: std::time::Duration) -> std::io::Result<Hasher> {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Job>(queue);
+        let rx = std::sync::Arc::new(std::sync::Mutex::new(rx));
+        // The decoy is made before the first login, so an unknown email costs one hash
+        // like a known one, never two.
+        let _ = decoy();
+        for i in 0..workers.max(1) {
+            let rx = rx.clone();
+            std::thread::Builder::new()
+                .name(format!("argon2-{i}"))
+                .spawn(move || {
+                    loop {
+                        let job = match rx.lock() {
+                            Ok(guard) => guard.recv(),
+                            Err(poisoned) => poisoned.into_inner().recv(),
+                        };
+                        let Ok(job) = job else { return };
+                        if job.queued.elapsed() > deadline {
+                            let _ = job.reply.send(None);
+                            continue;
+                        }
+                        let outcome = match job.work {
+                            Work::Verify { password, phc } => Outcome::Verified(verify(&password, &phc)),
+                            Work::Hash { password } => Outcome::Hashed(hash(&password)),
+                        };
+                        // The requester may have given up; nothing to do then.
+                        let _ = job.reply.send(Some(outcome));
+                    }
+                })?;
+        }
+        Ok(Hasher { queue: tx, deadline })
+    }
+
+    /// One worker per core the process may use.
+    pub fn for_this_machine() -> std::io::Result<Hasher> {
+        let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+        Hasher::new(cores, 32 * cores, std::time::Duration::from_secs(5))
+    }
+
+    /// How long a caller should wait before trying again after [`Busy`].
+    pub fn retry_after_secs(&self) -> u64 {
+        self.deadline.as_secs().max(1)
+    }
+
+    async fn run(&self, work: Work) -> Result<Outcome, Busy> {
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        let job = Job {
+            work,
+            queued: std::time::Instant::now(),
+            reply,
+        };
+        self.queue.try_send(job).map_err(|_| Busy::Queue)?;
+        match tokio::time::timeout(self.deadline, answer).await {
+            Ok(Ok(Some(outcome))) => Ok(outcome),
+            _ => Err(Busy::Queue),
+        }
+    }
+
+    /// Checks `password` against a PHC string (a wrong one and a malformed hash alike
+    /// answer false).
+    pub async fn verify(&self, password: &str, phc: &str) -> Result<bool, Busy> {
+        let work = Work::Verify {
+            password: password.to_string(),
+            phc: phc.to_string(),
+        };
+        match self.run(work).await? {
+            Outcome::Verified(ok) => Ok(ok),
+            Outcome::Hashed(_) => Ok(false),
+        }
+    }
+
+    /// Hashes a new password (length checked first).
+    pub async fn hash(&self, password: &str) -> Result<Result<String, PasswordError>, Busy> {
+        if password.chars().count() < MIN_LENGTH {
+            return Ok(Err(PasswordError::TooShort));
+        }
+        let work = Work::Hash {
+            password: password.to_string(),
+        };
+        match self.run(work).await? {
+            Outcome::Hashed(h) => Ok(h),
+            Outcome::Verified(_) => Ok(Err(PasswordError::Hash("unexpected answer".into()))),
+        }
+    }
+}

@@ -8,6 +8,26 @@ pub const WINDOW_MS: i64 = 15 * 60 * 1000;
 pub const ACCOUNT_LIMIT: usize = 5;
 /// Per address: spraying many accounts from one place.
 pub const ADDRESS_LIMIT: usize = 20;
+/// Per pending session: second-factor guesses on one sign-in.
+pub const SESSION_LIMIT: usize = 5;
+
+/// The limits in force (`Settings::throttle`); the constants above are the defaults.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    pub account: usize,
+    pub address: usize,
+    pub session: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            account: ACCOUNT_LIMIT,
+            address: ADDRESS_LIMIT,
+            session: SESSION_LIMIT,
+        }
+    }
+}
 
 /// Seconds until the next attempt is allowed, or `None` if allowed now. `failures` are
 /// the times (ms) of failures within the window, oldest first.

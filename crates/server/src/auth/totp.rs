@@ -37,13 +37,22 @@ pub fn url(secret_b32: &str, account: &str) -> Result<String, TotpError> {
         .map_err(|e| TotpError::Secret(e.to_string()))
 }
 
-/// Checks a code at `unix_seconds`, accepting one step of clock skew either way.
-pub fn check(secret_b32: &str, code: &str, unix_seconds: u64) -> bool {
+/// The time step (30 s) whose code `code` is at `unix_seconds`, accepting one step of
+/// clock skew either way. The caller must refuse a step at or before the last one it
+/// accepted for the account (`Store::accept_totp_step`), so a code works once.
+pub fn matching_step(secret_b32: &str, code: &str, unix_seconds: u64) -> Option<i64> {
     let code: String = code.chars().filter(|c| !c.is_whitespace()).collect();
-    totp(secret_b32, "x")
-        .ok()
-        .and_then(|t| t.check(&code, unix_seconds))
-        .is_some()
+    let t = totp(secret_b32, "x").ok()?;
+    let now = unix_seconds / 30;
+    // Every candidate is compared, so timing does not tell which step matched.
+    let mut found = None;
+    for step in [now.saturating_sub(1), now, now + 1] {
+        let expected = t.generate(step * 30).to_string();
+        if crate::auth::secret::equal(&expected, &code) && found.is_none() {
+            found = i64::try_from(step).ok();
+        }
+    }
+    found
 }
 
 /// The code at `unix_seconds`, for tests and the demo's printed login.

@@ -83,15 +83,26 @@ pub struct Code {
 
 pub async fn confirm(
     State(state): State<Shared>,
+    client: crate::security_log::Client,
     WebActor(actor): WebActor,
     Form(c): Form<Code>,
 ) -> WebResult {
     let mut page = AccountPage::new(&actor);
-    match confirm_totp(&state, &actor, c.code.trim()).await {
-        Ok(codes) => {
+    match confirm_totp(&state, &client, &actor, c.code.trim()).await {
+        Ok((codes, new)) => {
+            // The page's forms carry the new session's CSRF token.
+            let mut renewed = actor.clone();
+            if let crate::auth::actor::Via::Session(s) = &mut renewed.via {
+                s.csrf_token = new.csrf;
+                s.id_hash = new.id_hash;
+            }
+            page = AccountPage::new(&renewed);
             page.totp_enabled = true;
             page.recovery_codes = codes.recovery_codes;
-            render(&page)
+            let mut res = render(&page)?;
+            res.headers_mut()
+                .insert(axum::http::header::SET_COOKIE, new.cookie);
+            Ok(res)
         }
         Err(p) if p.status == 400 => {
             // Show the same secret again: enrolment is pending until a code matches.

@@ -3,17 +3,19 @@
 //! throttling, lockout and answers.
 
 use super::{Shell, WebActor, WebResult, render};
-use crate::api::auth::{TotpRequest, check_password, second_factor, session_cookie, start_session};
+use crate::api::auth::{
+    TotpRequest, check_password, presented_session, second_factor, session_cookie, start_session,
+};
 use crate::auth::actor::{PendingActor, Via, session_secret};
 use crate::auth::secret;
 use crate::problem::Problem;
+use crate::security_log::{self, Client, Event};
 use crate::state::Shared;
 use askama::Template;
-use axum::extract::{ConnectInfo, Form, FromRequestParts, Query, Request, State};
+use axum::extract::{Form, FromRequestParts, Query, Request, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
-use std::net::SocketAddr;
 
 #[derive(Template)]
 #[template(path = "login.html")]
@@ -70,7 +72,7 @@ pub async fn form(State(state): State<Shared>, Query(q): Query<Next>, req: Reque
     let next = q.next.unwrap_or_default();
     let mut page = LoginPage::new(&state, &next);
     let (mut parts, _) = req.into_parts();
-    if let Some(raw) = session_secret(&parts)
+    if let Some(raw) = session_secret(&parts.headers)
         && let Some(session) = state.store.session(&secret::hash(&raw)).await?
     {
         if session.mfa_done {
@@ -105,44 +107,66 @@ fn lockout_message(p: &Problem) -> String {
 
 pub async fn password(
     State(state): State<Shared>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    client: Client,
     headers: axum::http::HeaderMap,
     Form(c): Form<Credentials>,
 ) -> WebResult {
-    // The sign-in form has no session to carry a CSRF token yet; SameSite does not stop
-    // another site from posting it to sign the victim into the attacker's account. Browsers
-    // say where a request comes from: refuse cross-site ones.
-    if headers
-        .get("sec-fetch-site")
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|site| site != "same-origin" && site != "none")
-    {
+    if cross_site(&headers) {
+        security_log::record(
+            &state,
+            &client,
+            Event::new("request.refused").detail("cross-site sign-in"),
+        )
+        .await;
         return Err(Problem::forbidden("sign in from this site's own login page").into());
     }
     let mut page = LoginPage::new(&state, c.next.as_deref().unwrap_or("/"));
     page.email = c.email.clone();
-    let account = match check_password(&state, addr.ip(), &c.email, &c.password).await {
+    let account = match check_password(&state, &client, &c.email, &c.password).await {
         Ok(a) => a,
         Err(p) => {
             page.error = match p.status {
                 429 => lockout_message(&p),
                 401 => "That email and password do not match an account.".to_string(),
+                503 => "Too many sign-ins at once; try again in a few seconds.".to_string(),
                 _ => return Err(p.into()),
             };
             let status = StatusCode::from_u16(p.status).unwrap_or(StatusCode::UNAUTHORIZED);
             return Ok((status, render(&page)?).into_response());
         }
     };
-    let (cookie, csrf) = start_session(&state, &account, !account.totp_enabled).await?;
+    let old = presented_session(&headers);
+    let new = start_session(&state, &account, !account.totp_enabled, old.as_deref()).await?;
     let mut res = if account.totp_enabled {
         page.totp_step = true;
-        page.csrf = csrf;
+        page.csrf = new.csrf;
         render(&page)?
     } else {
         Redirect::to(safe_next(&page.next)).into_response()
     };
-    res.headers_mut().insert(header::SET_COOKIE, cookie);
+    res.headers_mut().insert(header::SET_COOKIE, new.cookie);
     Ok(res)
+}
+
+/// The sign-in form has no session to carry a CSRF token yet, and SameSite does not stop
+/// another site from posting it to sign the victim into the attacker's account. Browsers
+/// say where a request comes from: `Sec-Fetch-Site` when they send it, else `Origin`
+/// (older browsers send only that), which must then be this site's own.
+fn cross_site(headers: &axum::http::HeaderMap) -> bool {
+    let get = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    if let Some(site) = get("sec-fetch-site") {
+        return site != "same-origin" && site != "none";
+    }
+    match (get("origin"), get("host")) {
+        (None, _) => false,
+        (Some(origin), Some(host)) => {
+            let rest = origin
+                .strip_prefix("https://")
+                .or_else(|| origin.strip_prefix("http://"));
+            rest != Some(host)
+        }
+        (Some(_), None) => true,
+    }
 }
 
 #[derive(Deserialize)]
@@ -154,6 +178,7 @@ pub struct Code {
 
 pub async fn totp(
     State(state): State<Shared>,
+    client: Client,
     pending: Result<PendingActor, Problem>,
     Form(c): Form<Code>,
 ) -> WebResult {
@@ -171,8 +196,12 @@ pub async fn totp(
         code: nonblank(c.code),
         recovery_code: nonblank(c.recovery_code),
     };
-    match second_factor(&state, &pending.account, &pending.session, &req).await {
-        Ok(()) => Ok(Redirect::to(safe_next(&page.next)).into_response()),
+    match second_factor(&state, &client, &pending.account, &pending.session, &req).await {
+        Ok(new) => {
+            let mut res = Redirect::to(safe_next(&page.next)).into_response();
+            res.headers_mut().insert(header::SET_COOKIE, new.cookie);
+            Ok(res)
+        }
         Err(p) => {
             page.totp_step = true;
             page.csrf = pending.session.csrf_token.clone();
@@ -249,5 +278,32 @@ mod tests {
         ] {
             assert_eq!(safe_next(foreign), "/", "{foreign:?}");
         }
+    }
+
+    #[test]
+    fn sign_in_from_another_site_is_cross_site() {
+        use axum::http::{HeaderMap, HeaderValue};
+        let h = |pairs: &[(&'static str, &'static str)]| {
+            let mut m = HeaderMap::new();
+            for (k, v) in pairs {
+                m.insert(*k, HeaderValue::from_static(v));
+            }
+            m
+        };
+        assert!(super::cross_site(&h(&[("sec-fetch-site", "cross-site")])));
+        assert!(!super::cross_site(&h(&[("sec-fetch-site", "same-origin")])));
+        assert!(super::cross_site(&h(&[
+            ("origin", "https://evil.example"),
+            ("host", "covenant.test")
+        ])));
+        assert!(!super::cross_site(&h(&[
+            ("origin", "http://covenant.test"),
+            ("host", "covenant.test")
+        ])));
+        assert!(super::cross_site(&h(&[
+            ("origin", "null"),
+            ("host", "covenant.test")
+        ])));
+        assert!(!super::cross_site(&h(&[("host", "covenant.test")])));
     }
 }
