@@ -29,21 +29,42 @@ pub fn load_program(dir: &Path) -> Result<(Program, usize), Problem> {
     Ok((program, warnings))
 }
 
-/// A path under the import root, refusing anything that escapes it.
+/// A path under the import root, refusing anything that escapes it. Whether the path does
+/// not exist, is not a directory or lies outside the root (a `..` or a link out of it),
+/// the answer is the same, so that it does not tell what exists on the server.
 pub fn resolve_import(root: &Path, rel: &str) -> Result<PathBuf, Problem> {
-    let root = root
-        .canonicalize()
-        .map_err(|_| Problem::bad_request("the import root does not exist"))?;
-    let dir = root
-        .join(rel)
-        .canonicalize()
-        .map_err(|_| Problem::bad_request("no such program directory"))?;
+    let refused =
+        || Problem::bad_request("program_path must name a directory under the import root");
+    let root = root.canonicalize().map_err(|_| refused())?;
+    let dir = root.join(rel).canonicalize().map_err(|_| refused())?;
     if !dir.starts_with(&root) || !dir.is_dir() {
-        return Err(Problem::bad_request(
-            "the program must be a directory under the import root",
-        ));
+        return Err(refused());
     }
     Ok(dir)
+}
+
+/// Refuses an import root that holds the data directory or lies inside it: a program
+/// path could then name the ledgers, their signing keys or the database.
+pub fn check_import_root(settings: &crate::state::Settings) -> anyhow::Result<()> {
+    let Some(root) = &settings.import_root else {
+        return Ok(());
+    };
+    let root = root
+        .canonicalize()
+        .map_err(|e| anyhow::anyhow!("import root {}: {e}", root.display()))?;
+    let data = settings
+        .data
+        .canonicalize()
+        .map_err(|e| anyhow::anyhow!("data directory {}: {e}", settings.data.display()))?;
+    if data.starts_with(&root) || root.starts_with(&data) {
+        anyhow::bail!(
+            "the import root {} and the data directory {} overlap; programs could then \
+             name ledgers and signing keys: keep them apart",
+            root.display(),
+            data.display()
+        );
+    }
+    Ok(())
 }
 
 /// When the program directory is in a git checkout: the commit it is at and whether the
