@@ -7,6 +7,8 @@ use std::path::PathBuf;
 pub trait Blobs: Send + Sync {
     /// Stores bytes under their SHA-256 (written once; storing twice is a no-op).
     fn put(&self, bytes: &[u8]) -> Result<BlobRef, covenant_ledger::Error>;
+    /// Stores a file's content the same way, reading it in chunks (uploads staged on disk).
+    fn put_file(&self, path: &std::path::Path) -> Result<BlobRef, covenant_ledger::Error>;
     /// The bytes of `sha256:<hex>`, or `None` if absent.
     fn get(&self, id: &str) -> std::io::Result<Option<Vec<u8>>>;
 }
@@ -23,6 +25,10 @@ impl LocalBlobs {
 impl Blobs for LocalBlobs {
     fn put(&self, bytes: &[u8]) -> Result<BlobRef, covenant_ledger::Error> {
         self.0.put_bytes(bytes)
+    }
+
+    fn put_file(&self, path: &std::path::Path) -> Result<BlobRef, covenant_ledger::Error> {
+        self.0.put_file(path)
     }
 
     fn get(&self, id: &str) -> std::io::Result<Option<Vec<u8>>> {

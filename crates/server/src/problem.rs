@@ -118,6 +118,9 @@ impl From<covenant_store::StoreError> for Problem {
 
 impl From<axum::extract::rejection::JsonRejection> for Problem {
     fn from(e: axum::extract::rejection::JsonRejection) -> Problem {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            return crate::upload::too_large(e.body_text());
+        }
         Problem::bad_request(e.body_text())
     }
 }

@@ -6,6 +6,7 @@ use crate::auth::actor::{Actor, access};
 use crate::problem::{ApiResult, Problem};
 use crate::role::Permission;
 use crate::state::Shared;
+use crate::upload;
 use axum::Json;
 use axum::extract::{Multipart, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
@@ -92,7 +93,8 @@ pub async fn list(
 
 /// Uploads evidence (multipart: `file`, `control`, `kind`, `effective` date, optional
 /// `note`). The effective date is the day the activity happened, which may be earlier
-/// than today.
+/// than today. The file is streamed to disk; one over the upload limit (32 MiB by
+/// default) is refused with 413.
 #[utoipa::path(post, path = "/api/v1/workspaces/{workspace}/evidence", tag = "evidence",
     params(("workspace" = String, Path, description = "Workspace slug")),
     request_body(content_type = "multipart/form-data", content = String, description = "fields `file`, `control`, `kind`, `effective`, `note`"),
@@ -104,54 +106,37 @@ pub async fn upload(
     form: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> ApiResult<(StatusCode, Json<EvidenceInfo>)> {
     let a = access(&state, actor, &ws, Permission::Record).await?;
-    let mut form = form.map_err(|e| Problem::bad_request(e.body_text()))?;
-    let (mut file, mut control, mut kind, mut effective, mut note) = (None, None, None, None, None);
-    while let Some(field) = form
-        .next_field()
-        .await
-        .map_err(|e| Problem::bad_request(e.body_text()))?
-    {
-        let name = field.name().unwrap_or("").to_string();
-        if name == "file" {
-            let fname = field.file_name().unwrap_or("evidence").to_string();
-            let bytes = field
-                .bytes()
-                .await
-                .map_err(|e| Problem::bad_request(e.body_text()))?;
-            file = Some((fname, bytes));
-        } else {
-            let text = field
-                .text()
-                .await
-                .map_err(|e| Problem::bad_request(e.body_text()))?;
-            match name.as_str() {
-                "control" => control = Some(text),
-                "kind" => kind = Some(text),
-                "effective" => effective = Some(text),
-                "note" => note = Some(text).filter(|n: &String| !n.trim().is_empty()),
-                _ => {}
-            }
-        }
-    }
-    let (fname, bytes) =
-        file.ok_or_else(|| Problem::bad_request("multipart field `file` is required"))?;
-    let control = control.ok_or_else(|| Problem::bad_request("field `control` is required"))?;
+    let mut form = form.map_err(upload::rejection_problem)?;
+    let fields = read(&state, &mut form).await?;
+    let (file_name, file) = fields
+        .file
+        .ok_or_else(|| Problem::bad_request("multipart field `file` is required"))?;
+    let control = fields
+        .control
+        .ok_or_else(|| Problem::bad_request("field `control` is required"))?;
     let upload = Upload {
-        file_name: fname,
-        bytes: &bytes,
+        file_name,
+        file,
         control,
-        kind,
-        effective,
-        note,
+        kind: fields.kind,
+        effective: fields.effective,
+        note: fields.note,
     };
     let row = record(&state, &a, upload).await?;
     Ok((StatusCode::CREATED, Json(info(row))))
 }
 
+/// Reads an evidence form (API and web) with this server's upload limit.
+pub async fn read(state: &Shared, form: &mut Multipart) -> Result<upload::EvidenceForm, Problem> {
+    let limit = u64::try_from(state.settings.max_body).unwrap_or(u64::MAX);
+    upload::read_evidence(form, &upload::staging_dir(&state.settings.data), limit).await
+}
+
 /// One uploaded file and the fields that describe it.
-pub struct Upload<'a> {
+pub struct Upload {
     pub file_name: String,
-    pub bytes: &'a [u8],
+    /// The content, staged on disk (removed once stored).
+    pub file: upload::Staged,
     pub control: String,
     pub kind: Option<String>,
     /// `YYYY-MM-DD`; today when absent or empty.
@@ -163,11 +148,11 @@ pub struct Upload<'a> {
 pub async fn record(
     state: &Shared,
     a: &crate::auth::actor::Access,
-    upload: Upload<'_>,
+    upload: Upload,
 ) -> Result<EvidenceRow, Problem> {
     let Upload {
         file_name: fname,
-        bytes,
+        file,
         control,
         kind,
         effective,
@@ -186,13 +171,13 @@ pub async fn record(
             .map_err(|_| Problem::bad_request("effective must be a YYYY-MM-DD date"))?,
         None => now.to_zoned(jiff::tz::TimeZone::UTC).date(),
     };
-    let blob = a.live.blobs.put(bytes).map_err(Problem::internal)?;
     let recorded_at = jiff::Timestamp::from_second(now.as_second())
         .unwrap_or(now)
         .to_string();
-    let entry = EvidenceAdded {
+    let mut entry = EvidenceAdded {
         control: control.clone(),
-        blob: blob.id(),
+        // Checked before the file is stored, so a refused entry leaves no blob behind.
+        blob: format!("sha256:{}", "0".repeat(64)),
         file_name: fname.clone(),
         kind: kind.clone().unwrap_or_else(|| "document".into()),
         recorded_by: a.actor.name(),
@@ -201,6 +186,20 @@ pub async fn record(
         effective: effective.to_string(),
         note: note.clone(),
     };
+    entry
+        .validate()
+        .map_err(|e| Problem::bad_request(e.to_string()))?;
+    // Hashing and copying up to the upload limit is file work: off the async threads.
+    let live = a.live.clone();
+    let blob = tokio::task::spawn_blocking(move || {
+        let blob = live.blobs.put_file(file.path());
+        drop(file);
+        blob
+    })
+    .await
+    .map_err(Problem::internal)?
+    .map_err(Problem::internal)?;
+    entry.blob = blob.id();
     let value = entry
         .to_value()
         .map_err(|e| Problem::bad_request(e.to_string()))?;
@@ -213,7 +212,7 @@ pub async fn record(
         recorded_by: a.actor.name(),
         blob: Some(blob.id()),
         filename: Some(fname),
-        size: i64::try_from(bytes.len()).ok(),
+        size: i64::try_from(blob.size).ok(),
         note,
     };
     let seqs = a

@@ -238,19 +238,19 @@ pub async fn import(
     form: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> ApiResult<Json<Ingested>> {
     let a = access(&state, actor, &ws, Permission::Record).await?;
-    let mut form = form.map_err(|e| Problem::bad_request(e.body_text()))?;
+    let mut form = form.map_err(crate::upload::rejection_problem)?;
     let mut file: Option<(String, Vec<u8>)> = None;
     while let Some(field) = form
         .next_field()
         .await
-        .map_err(|e| Problem::bad_request(e.body_text()))?
+        .map_err(crate::upload::multipart_problem)?
     {
         if field.name() == Some("file") {
             let name = field.file_name().unwrap_or("upload").to_string();
             let bytes = field
                 .bytes()
                 .await
-                .map_err(|e| Problem::bad_request(e.body_text()))?;
+                .map_err(crate::upload::multipart_problem)?;
             file = Some((name, bytes.to_vec()));
         }
     }

@@ -2,11 +2,13 @@
 //! list newest first, and one item with its ledger entry, download link, the obligations
 //! it met, and a "verify" button that checks its inclusion proof in the browser.
 
+use super::csrf::UploadActor;
 use super::{Shell, WebActor, WebError, WebResult, enter, render};
-use crate::api::evidence::{Upload, record};
+use crate::api::evidence::{Upload, read, record};
 use crate::problem::Problem;
 use crate::role::Permission;
 use crate::state::Shared;
+use crate::upload;
 use askama::Template;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::StatusCode;
@@ -159,77 +161,58 @@ pub async fn list(
     list_page(&state, &a, q, String::new()).await
 }
 
-/// The form's fields, read the same way as the API's multipart upload.
+/// The upload form: the session is authenticated from the headers, the role checked, and
+/// the form's first field must be the session's CSRF token (`csrf::UploadActor`) before
+/// the file is streamed to disk by the reader the API uses.
 pub async fn upload(
     State(state): State<Shared>,
-    actor: WebActor,
+    caller: UploadActor,
     Path(ws): Path<String>,
     form: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> WebResult {
-    let a = enter(&state, actor, &ws, Permission::Record).await?;
-    let mut form = form.map_err(|e| Problem::bad_request(e.body_text()))?;
-    let (mut file, mut control, mut kind, mut effective, mut note) = (None, None, None, None, None);
-    while let Some(field) = form
-        .next_field()
-        .await
-        .map_err(|e| Problem::bad_request(e.body_text()))?
-    {
-        let name = field.name().unwrap_or("").to_string();
-        if name == "file" {
-            let fname = field.file_name().unwrap_or("").to_string();
-            let bytes = field
-                .bytes()
-                .await
-                .map_err(|e| Problem::bad_request(e.body_text()))?;
-            if !fname.is_empty() {
-                file = Some((fname, bytes));
-            }
-        } else {
-            let text = field
-                .text()
-                .await
-                .map_err(|e| Problem::bad_request(e.body_text()))?;
-            match name.as_str() {
-                "control" => control = Some(text).filter(|c| !c.is_empty()),
-                "kind" => kind = Some(text).filter(|k| !k.is_empty()),
-                "effective" => effective = Some(text),
-                "note" => note = Some(text).filter(|n| !n.trim().is_empty()),
-                _ => {}
-            }
-        }
-    }
+    let mut form = form.map_err(upload::rejection_problem)?;
+    let a = caller
+        .enter(&state, &ws, Permission::Record, &mut form)
+        .await?;
+    let fields = read(&state, &mut form).await?;
     // A refused upload shows the form again with the reason, filtered as it was.
     let again = |msg: &str| {
         let q = ListQuery {
-            control: control.clone(),
-            kind: kind.clone(),
+            control: fields.control.clone(),
+            kind: fields.kind.clone(),
             before: None,
         };
         (q, msg.to_string())
     };
-    let Some((file_name, bytes)) = file else {
+    let Some((file_name, file)) = fields.file else {
         let (q, msg) = again("Choose a file to upload (or drop one on the drop zone).");
         return list_page(&state, &a, q, msg).await;
     };
-    let Some(ctl) = control.clone() else {
+    let Some(ctl) = fields.control.clone() else {
         let (q, msg) = again("Choose the control this evidence is for.");
         return list_page(&state, &a, q, msg).await;
     };
+    let kind = fields.kind.clone();
     let upload = Upload {
         file_name,
-        bytes: &bytes,
-        control: ctl,
+        file,
+        control: ctl.clone(),
         kind: kind.clone(),
-        effective,
-        note,
+        effective: fields.effective,
+        note: fields.note,
     };
     match record(&state, &a, upload).await {
         Ok(row) => {
             Ok(Redirect::to(&format!("/w/{ws}/evidence/{}?uploaded=1", row.seq)).into_response())
         }
         Err(p) if p.status == 400 => {
-            let (q, msg) = again(p.detail.as_deref().unwrap_or("The upload was refused."));
-            list_page(&state, &a, q, msg).await
+            let q = ListQuery {
+                control: Some(ctl),
+                kind,
+                before: None,
+            };
+            let msg = p.detail.as_deref().unwrap_or("The upload was refused.");
+            list_page(&state, &a, q, msg.to_string()).await
         }
         Err(p) => Err(WebError(p)),
     }

@@ -2,14 +2,14 @@
 //! one finding with its history and the triage form (status, VEX justification, risk
 //! acceptance with approver and expiry).
 
-use super::{Shell, WebActor, WebError, WebResult, countdown, enter, render, when};
+use super::{Shell, WebActor, WebError, WebForm, WebResult, countdown, enter, render, when};
 use crate::api::findings::{Triage, apply_triage};
 use crate::live::View;
 use crate::problem::Problem;
 use crate::role::Permission;
 use crate::state::Shared;
 use askama::Template;
-use axum::extract::{Form, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use covenant_engine::Evaluation;
@@ -316,7 +316,7 @@ pub async fn triage(
     State(state): State<Shared>,
     actor: WebActor,
     Path(ws): Path<String>,
-    Form(form): Form<TriageForm>,
+    WebForm(form): WebForm<TriageForm>,
 ) -> WebResult {
     let a = enter(&state, actor, &ws, Permission::Decide).await?;
     let given = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());

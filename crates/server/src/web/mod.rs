@@ -3,10 +3,11 @@
 //! one file per page named after its noun; templates are in `templates/`, CSS and JS in
 //! `assets/`, all compiled into the binary.
 //!
-//! Every form POST carries the session's CSRF token as a hidden `csrf` field (see
-//! `csrf.rs`), every change goes through the API's shared functions (and so through
-//! `Live::record` and the ledger), and a workspace the caller may not see answers 404 like
-//! the API does.
+//! Every form POST carries the session's CSRF token as a hidden `csrf` field, first in
+//! the form, and no body is read before the session is authenticated (see `csrf.rs`);
+//! forms are limited to 64 KiB and evidence uploads to the upload limit. Every change
+//! goes through the API's shared functions (and so through `Live::record` and the
+//! ledger), and a workspace the caller may not see answers 404 like the API does.
 
 pub mod account;
 pub mod assets;
@@ -28,7 +29,7 @@ use crate::role::Permission;
 use crate::state::Shared;
 use askama::Template;
 use axum::Router;
-use axum::extract::FromRequestParts;
+use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Request};
 use axum::http::{StatusCode, request::Parts};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -50,7 +51,9 @@ pub fn router(state: Shared) -> Router<Shared> {
         .route(&format!("{ws}/obligations/item"), get(obligations::item))
         .route(
             &format!("{ws}/evidence"),
-            get(evidence::list).post(evidence::upload),
+            get(evidence::list)
+                .post(evidence::upload)
+                .layer(DefaultBodyLimit::max(state.settings.max_body)),
         )
         .route(&format!("{ws}/evidence/{{seq}}"), get(evidence::item))
         .route(&format!("{ws}/findings"), get(findings::list))
@@ -85,6 +88,8 @@ pub fn router(state: Shared) -> Router<Shared> {
             csrf::form_token,
         ))
         .route("/assets/{name}", get(assets::serve))
+        // Forms are small; the evidence upload above sets its own limit.
+        .layer(DefaultBodyLimit::max(csrf::FORM_LIMIT))
 }
 
 /// What every page's frame shows: the asset URLs, the signed-in account and, inside a
@@ -193,6 +198,30 @@ impl FromRequestParts<Shared> for WebActor {
                     ))
                 }
             }
+        }
+    }
+}
+
+/// `Form`, answering a body it cannot take with an error page (413 over the form limit)
+/// rather than axum's plain text.
+pub struct WebForm<T>(pub T);
+
+impl<T, S> FromRequest<S> for WebForm<T>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Response> {
+        match axum::Form::<T>::from_request(req, state).await {
+            Ok(axum::Form(t)) => Ok(WebForm(t)),
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => Err(error_page(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "Too large",
+                "The form is larger than this server accepts.",
+            )),
+            Err(e) => Err(error_page(e.status(), "Invalid request", &e.body_text())),
         }
     }
 }

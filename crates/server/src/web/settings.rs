@@ -2,7 +2,7 @@
 //! shown once, on the page that created it). Changes go through the API's functions, so
 //! they are checked and recorded in the ledger exactly as API calls are.
 
-use super::{Shell, WebActor, WebError, WebResult, enter, render};
+use super::{Shell, WebActor, WebError, WebForm, WebResult, enter, render};
 use crate::api::members::{SetMember, remove_for, set_for};
 use crate::api::tokens::{NewToken, create_for, revoke_for};
 use crate::auth::actor::{Access, Via};
@@ -10,7 +10,7 @@ use crate::problem::Problem;
 use crate::role::{ALL_ROLES, Permission, Role, Scope};
 use crate::state::Shared;
 use askama::Template;
-use axum::extract::{Form, Path, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
@@ -141,7 +141,7 @@ pub async fn set_member(
     State(state): State<Shared>,
     actor: WebActor,
     Path(ws): Path<String>,
-    Form(f): Form<MemberForm>,
+    WebForm(f): WebForm<MemberForm>,
 ) -> WebResult {
     let a = enter(&state, actor, &ws, Permission::ManageAccess).await?;
     let r = match Role::parse(&f.role) {
@@ -170,7 +170,7 @@ pub async fn remove_member(
     State(state): State<Shared>,
     actor: WebActor,
     Path(ws): Path<String>,
-    Form(f): Form<AccountForm>,
+    WebForm(f): WebForm<AccountForm>,
 ) -> WebResult {
     let a = enter(&state, actor, &ws, Permission::ManageAccess).await?;
     let r = remove_for(&state, &a, &f.account).await;
@@ -188,7 +188,7 @@ pub async fn create_token(
     State(state): State<Shared>,
     actor: WebActor,
     Path(ws): Path<String>,
-    Form(f): Form<TokenForm>,
+    WebForm(f): WebForm<TokenForm>,
 ) -> WebResult {
     let session = matches!(actor.0.via, Via::Session(_));
     let a = enter(&state, actor, &ws, Permission::Read).await?;
@@ -221,7 +221,7 @@ pub async fn revoke_token(
     State(state): State<Shared>,
     actor: WebActor,
     Path(ws): Path<String>,
-    Form(f): Form<TokenId>,
+    WebForm(f): WebForm<TokenId>,
 ) -> WebResult {
     let a = enter(&state, actor, &ws, Permission::ManageAccess).await?;
     let r = revoke_for(&state, &a, &f.token).await;
