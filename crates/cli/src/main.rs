@@ -58,6 +58,8 @@ enum Command {
     Oscal(cmd::oscal::Args),
     /// The multi-tenant server and REST API (SQLite by default, or PostgreSQL).
     Serve(cmd::serve::Args),
+    /// Instance set-up: create-user (the first account is the administrator).
+    Admin(cmd::admin::Args),
 }
 
 fn main() -> ExitCode {
@@ -91,6 +93,7 @@ fn main() -> ExitCode {
         Command::Framework(a) => cmd::framework::run(a),
         Command::Oscal(a) => cmd::oscal::run(a),
         Command::Serve(a) => cmd::serve::run(a),
+        Command::Admin(a) => cmd::admin::run(a),
     };
     match result {
         Ok(code) => ExitCode::from(code),

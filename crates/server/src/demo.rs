@@ -71,6 +71,12 @@ pub async fn create(
         })
         .await
         .map_err(|e| DemoError(e.to_string()))?;
+    // The demo's admin runs the instance too (creates workspaces, invites people).
+    state
+        .store
+        .set_instance_admin(&account.id, true)
+        .await
+        .map_err(|e| DemoError(e.to_string()))?;
     let totp_secret = totp::generate_secret();
     state
         .store

@@ -2,6 +2,7 @@
 //! accounts, second factors, roles and API tokens. Every change is committed with its
 //! ledger entry (see `live`); the store crate owns SQL and the domain crates own meaning.
 
+pub mod admin;
 pub mod api;
 pub mod app;
 pub mod auth;

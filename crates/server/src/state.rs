@@ -33,6 +33,9 @@ pub struct Settings {
     pub header_timeout: std::time::Duration,
     /// Failed sign-in attempts allowed per account, address and pending session.
     pub throttle: crate::auth::throttle::Limits,
+    /// Any account with a second factor may create workspaces (by default only instance
+    /// administrators may).
+    pub anyone_creates_workspaces: bool,
 }
 
 impl Settings {
@@ -49,6 +52,7 @@ impl Settings {
             checkpoint_interval: std::time::Duration::from_secs(1),
             header_timeout: std::time::Duration::from_secs(10),
             throttle: Default::default(),
+            anyone_creates_workspaces: false,
         }
     }
 }

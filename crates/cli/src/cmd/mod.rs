@@ -1,5 +1,6 @@
 //! One module per verb.
 
+pub mod admin;
 pub mod bench;
 pub mod calendar;
 pub mod check;

@@ -63,6 +63,10 @@ pub struct Args {
     /// answers 404); prefer the environment variable, which `ps` does not show.
     #[arg(long, env = "COVENANT_METRICS_TOKEN", hide_env_values = true)]
     pub metrics_token: Option<String>,
+    /// Let any account with a second factor create workspaces (by default only instance
+    /// administrators, made with `covenant admin create-user`, may).
+    #[arg(long)]
+    pub allow_workspace_creation: bool,
 }
 
 /// The SSO settings, when an issuer is given (clap has checked the rest is there).
@@ -109,6 +113,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         settings.https = args.behind_https || args.tls_cert.is_some();
         settings.oidc = oidc(&args);
         settings.metrics_token = args.metrics_token.clone().filter(|t| !t.is_empty());
+        settings.anyone_creates_workspaces = args.allow_workspace_creation;
         let url = args
             .database
             .clone()

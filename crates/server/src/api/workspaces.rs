@@ -103,6 +103,11 @@ pub async fn create(
             "owners must enrol a second factor first",
         ));
     }
+    if !actor.account.instance_admin && !state.settings.anyone_creates_workspaces {
+        return Err(Problem::forbidden(
+            "only instance administrators create workspaces on this server",
+        ));
+    }
     if !valid_slug(&req.slug) {
         return Err(Problem::bad_request(
             "slug: 2–40 lowercase letters, digits and dashes",
@@ -112,6 +117,18 @@ pub async fn create(
         Problem::forbidden("importing programs by path is disabled on this server (--import-root)")
     })?;
     let dir = crate::workspaces::resolve_import(&root, &req.program_path)?;
+    // A program directory serves one workspace: no tenant can name another's program and
+    // read it through documents of its own.
+    let source = dir.display().to_string();
+    if state
+        .all_live()
+        .iter()
+        .any(|l| l.workspace.program_source == source)
+    {
+        return Err(Problem::conflict(
+            "another workspace runs this program directory; give each workspace its own checkout",
+        ));
+    }
     crate::workspaces::create(
         &state,
         &req.slug,

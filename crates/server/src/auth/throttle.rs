@@ -35,7 +35,9 @@ pub fn locked_for(failures: &[i64], limit: usize, now_ms: i64) -> Option<u64> {
     if failures.len() < limit {
         return None;
     }
-    let oldest_counting = failures[failures.len() - limit];
+    // A limit of 0 locks until the newest failure ages out (and, with none, not at all).
+    let index = failures.len().checked_sub(limit.max(1))?;
+    let oldest_counting = *failures.get(index)?;
     let until = oldest_counting + WINDOW_MS;
     (until > now_ms).then(|| u64::try_from((until - now_ms + 999) / 1000).unwrap_or(1))
 }

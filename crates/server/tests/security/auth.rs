@@ -467,10 +467,11 @@ async fn password_hashing_memory_child() {
     let before = peak_rss_kib();
     let url = format!("{}/api/v1/auth/login", s.base);
     let n = std::sync::atomic::AtomicUsize::new(0);
+    // One client for all: each new one loads its own TLS roots, which would be counted.
+    let c = client();
     let counts = at_once(200, || {
         let i = n.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        client()
-            .post(&url)
+        c.post(&url)
             .json(&json!({"email": format!("nobody-{i}@example.test"), "password": "some password 123"}))
             .send()
     })
@@ -487,4 +488,108 @@ async fn password_hashing_memory_child() {
     );
     assert!(counts.get(&401).copied().unwrap_or(0) > 0, "{counts:?}");
     assert!(peak < 400 * 1024, "peak RSS {} MiB", peak / 1024);
+}
+
+// Item 6: only instance administrators create workspaces, and a program directory serves
+// one workspace.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_instance_admins_create_workspaces_and_programs_are_not_shared() {
+    let root = tempfile::tempdir().unwrap();
+    let copy = root.path().join("acme");
+    std::fs::create_dir(&copy).unwrap();
+    let src = program();
+    for kind in std::fs::read_dir(&src).unwrap() {
+        let kind = kind.unwrap();
+        let status = std::process::Command::new("cp")
+            .arg("-r")
+            .arg(kind.path())
+            .arg(&copy)
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+    let root_path = root.path().to_path_buf();
+    let s = server_with(false, move |st| st.import_root = Some(root_path))
+        .await
+        .unwrap();
+    let signed_in = |email: &'static str, admin: bool| {
+        let s = &s;
+        async move {
+            let (email, pw, secret) = account(s, email, true).await;
+            if admin {
+                let a = s.state.store.account_by_email(&email).await.unwrap().unwrap();
+                s.state.store.set_instance_admin(&a.id, true).await.unwrap();
+            }
+            let p = pending(s, &email, &pw).await;
+            let code = totp::code(secret.as_deref().unwrap(), now_s(s)).unwrap();
+            let r = send_totp(s, &p, &code).await;
+            assert_eq!(r.status(), StatusCode::NO_CONTENT);
+            let ck = cookie(&r);
+            let me: serde_json::Value = client()
+                .get(format!("{}/api/v1/auth/me", s.base))
+                .header("cookie", &ck)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            (ck, me["csrf_token"].as_str().unwrap().to_string())
+        }
+    };
+    let create = |who: (String, String), slug: &'static str| {
+        let url = format!("{}/api/v1/workspaces", s.base);
+        async move {
+            client()
+                .post(url)
+                .header("cookie", &who.0)
+                .header("x-csrf-token", &who.1)
+                .json(&json!({"slug": slug, "name": slug, "program_path": "acme"}))
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let tenant = signed_in("tenant@example.test", false).await;
+    let r = create(tenant, "tenant").await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let admin = signed_in("admin@example.test", true).await;
+    let r = create(admin.clone(), "first").await;
+    assert_eq!(r.status(), StatusCode::CREATED, "{}", r.text().await.unwrap());
+    s.state.clock.advance(jiff::SignedDuration::from_secs(60));
+    let r = create(admin, "second").await;
+    assert_eq!(r.status(), StatusCode::CONFLICT, "one program directory, one workspace");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_first_account_is_the_instance_administrator() {
+    let s = server(false).await.unwrap();
+    let first = covenant_server::admin::create_user(
+        &s.state.store,
+        "Root@Example.test",
+        "Root",
+        "a long enough password",
+        false,
+        0,
+    )
+    .await
+    .unwrap();
+    assert!(first.instance_admin);
+    assert_eq!(first.email, "root@example.test");
+    let second = covenant_server::admin::create_user(
+        &s.state.store,
+        "user@example.test",
+        "",
+        "a long enough password",
+        false,
+        0,
+    )
+    .await
+    .unwrap();
+    assert!(!second.instance_admin);
+    assert!(matches!(
+        covenant_server::admin::create_user(&s.state.store, "x@example.test", "", "short", false, 0)
+            .await,
+        Err(covenant_server::admin::AdminError::Password(_))
+    ));
 }
