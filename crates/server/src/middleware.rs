@@ -37,7 +37,10 @@ pub async fn security_headers(State(state): State<Shared>, req: Request, next: N
     res
 }
 
-pub async fn observe(State(state): State<Shared>, req: Request, next: Next) -> Response {
+pub async fn observe(State(state): State<Shared>, mut req: Request, next: Next) -> Response {
+    let slot = crate::security_log::ActorSlot::default();
+    req.extensions_mut().insert(slot.clone());
+    let client = crate::security_log::client_from(req.extensions(), req.headers());
     let route = req
         .extensions()
         .get::<MatchedPath>()
@@ -63,13 +66,29 @@ pub async fn observe(State(state): State<Shared>, req: Request, next: Next) -> R
             route: route.clone(),
         })
         .observe(elapsed.as_secs_f64());
+    let actor = slot.get().unwrap_or("");
     // Route templates only: query strings and ids can carry secrets or personal data.
     tracing::info!(
         target: "access",
         method,
         route,
         status,
+        actor,
+        address = client.address.as_deref().unwrap_or(""),
         micros = u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX),
     );
+    if status == 401 || status == 403 {
+        let mut detail = format!("{method} {route} answered {status}");
+        if !actor.is_empty() {
+            detail.push_str(" to ");
+            detail.push_str(actor);
+        }
+        crate::security_log::record(
+            &state,
+            &client,
+            crate::security_log::Event::new("request.refused").detail(detail),
+        )
+        .await;
+    }
     res
 }

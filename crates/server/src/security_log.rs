@@ -27,13 +27,15 @@ impl<S: Send + Sync> FromRequestParts<S> for Client {
 
 /// The peer address and user agent (cut to 200 characters) of a request.
 pub fn client_of(parts: &Parts) -> Client {
+    client_from(&parts.extensions, &parts.headers)
+}
+
+pub fn client_from(extensions: &axum::http::Extensions, headers: &axum::http::HeaderMap) -> Client {
     Client {
-        address: parts
-            .extensions
+        address: extensions
             .get::<ConnectInfo<SocketAddr>>()
             .map(|c| c.0.ip().to_string()),
-        user_agent: parts
-            .headers
+        user_agent: headers
             .get(axum::http::header::USER_AGENT)
             .and_then(|v| v.to_str().ok())
             .map(|ua| ua.chars().take(200).collect()),
@@ -102,5 +104,20 @@ pub async fn record(state: &Shared, client: &Client, e: Event<'_>) {
     );
     if let Err(err) = state.store.record_security_event(&row).await {
         tracing::error!(error = %err, "security event not stored");
+    }
+}
+
+/// Where the authenticated caller's name is left for the access log: the `observe` layer
+/// puts one in each request, and the `Actor` extractor fills it.
+#[derive(Debug, Clone, Default)]
+pub struct ActorSlot(std::sync::Arc<std::sync::OnceLock<String>>);
+
+impl ActorSlot {
+    pub fn set(&self, name: String) {
+        // A request has one caller; a second extraction names the same one.
+        let _ = self.0.set(name);
+    }
+    pub fn get(&self) -> Option<&str> {
+        self.0.get().map(String::as_str)
     }
 }

@@ -68,12 +68,14 @@ impl Store {
             }
         }
         for (key, _) in &keys {
-            sqlx::query("INSERT INTO login_failure (throttle_key, at, attempt) VALUES ($1, $2, $3)")
-                .bind(*key)
-                .bind(now)
-                .bind(attempt)
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query(
+                "INSERT INTO login_failure (throttle_key, at, attempt) VALUES ($1, $2, $3)",
+            )
+            .bind(*key)
+            .bind(now)
+            .bind(attempt)
+            .execute(&mut *tx)
+            .await?;
         }
         tx.commit().await?;
         Ok(Reservation::Granted)

@@ -731,9 +731,14 @@ async fn throttle_reservations_hold_under_concurrency(s: &Store) {
         .map(|i| {
             let s = s.clone();
             tokio::spawn(async move {
-                s.reserve_attempt(&format!("p{i}"), &[("acct:race", 5), ("ip:race", 20)], 0, 10)
-                    .await
-                    .expect("reserve")
+                s.reserve_attempt(
+                    &format!("p{i}"),
+                    &[("acct:race", 5), ("ip:race", 20)],
+                    0,
+                    10,
+                )
+                .await
+                .expect("reserve")
             })
         })
         .collect();
@@ -744,7 +749,10 @@ async fn throttle_reservations_hold_under_concurrency(s: &Store) {
         }
     }
     assert_eq!(granted, 5);
-    assert_eq!(s.login_failures("acct:race", 0).await.expect("list").len(), 5);
+    assert_eq!(
+        s.login_failures("acct:race", 0).await.expect("list").len(),
+        5
+    );
 }
 
 both!(oidc_login_taken_once);

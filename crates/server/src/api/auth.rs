@@ -2,9 +2,9 @@
 
 use crate::api::Errors;
 use crate::auth::actor::{Actor, PendingActor, SESSION_COOKIE, Via};
-use crate::security_log::{self, Client, Event};
 use crate::auth::{password, secret, throttle, totp};
 use crate::problem::{ApiResult, Problem};
+use crate::security_log::{self, Client, Event};
 use crate::state::Shared;
 use axum::Json;
 use axum::extract::{Query, State};
@@ -205,7 +205,13 @@ pub async fn check_password(
         (account_key.as_str(), limits.account),
         (address_key.as_str(), limits.address),
     ];
-    let attempt = reserve(state, client, &keys, Event::new("login.locked").email(&email)).await?;
+    let attempt = reserve(
+        state,
+        client,
+        &keys,
+        Event::new("login.locked").email(&email),
+    )
+    .await?;
     let account = state.store.account_by_email(&email).await?;
     let hash = account
         .as_ref()
@@ -282,7 +288,13 @@ pub async fn second_factor(
         (session_key.as_str(), limits.session),
         (address_key.as_str(), limits.address),
     ];
-    let attempt = reserve(state, client, &keys, Event::new("totp.locked").account(account)).await?;
+    let attempt = reserve(
+        state,
+        client,
+        &keys,
+        Event::new("totp.locked").account(account),
+    )
+    .await?;
     let passed = match (&req.code, &req.recovery_code) {
         (Some(code), _) => match totp::matching_step(secret_b32, code, unix_seconds(now)) {
             Some(step) => state.store.accept_totp_step(&account.id, step).await?,
@@ -428,7 +440,12 @@ pub async fn confirm(
     let now = state.clock.now_ms();
     let step = totp::matching_step(secret_b32, code, unix_seconds(now));
     let accepted = match step {
-        Some(step) => state.store.accept_totp_step(&actor.account.id, step).await?,
+        Some(step) => {
+            state
+                .store
+                .accept_totp_step(&actor.account.id, step)
+                .await?
+        }
         None => false,
     };
     if !accepted {

@@ -116,50 +116,58 @@ impl FromRequestParts<Shared> for Actor {
     type Rejection = Problem;
 
     async fn from_request_parts(parts: &mut Parts, state: &Shared) -> Result<Self, Problem> {
-        if let Some(raw) = bearer(parts) {
-            let token = state
-                .store
-                .token_by_hash(&secret::hash(raw))
-                .await?
-                .ok_or_else(Problem::unauthenticated)?;
-            let now = state.clock.now_ms();
-            if token.revoked_at.is_some() || token.expires_at.is_some_and(|e| e <= now) {
-                return Err(Problem::unauthenticated());
-            }
-            let account = state
-                .store
-                .account(&token.account_id)
-                .await?
-                .ok_or_else(Problem::unauthenticated)?;
-            if token.last_used_at.is_none_or(|t| now - t > 60_000) {
-                state.store.touch_token(&token.id, now).await?;
-            }
-            let scopes = token.scopes.split(' ').filter_map(Scope::parse).collect();
-            return Ok(Actor {
-                account,
-                via: Via::Token(token, scopes),
-            });
+        let actor = authenticate(parts, state).await?;
+        if let Some(slot) = parts.extensions.get::<crate::security_log::ActorSlot>() {
+            slot.set(actor.name());
         }
-        let (account, session) = session_of(parts, state).await?;
-        if account.totp_enabled && !session.mfa_done {
-            return Err(Problem::new(
-                StatusCode::UNAUTHORIZED,
-                "totp-required",
-                "Second factor required",
-            )
-            .detail("POST /api/v1/auth/totp with a code from your authenticator app"));
-        }
-        let safe = matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
-        if !safe && !secret::equal(sent_csrf(parts), &session.csrf_token) {
-            return Err(Problem::forbidden(
-                "missing or wrong CSRF token (x-csrf-token header)",
-            ));
-        }
-        Ok(Actor {
-            account,
-            via: Via::Session(session),
-        })
+        Ok(actor)
     }
+}
+
+async fn authenticate(parts: &Parts, state: &Shared) -> Result<Actor, Problem> {
+    if let Some(raw) = bearer(parts) {
+        let token = state
+            .store
+            .token_by_hash(&secret::hash(raw))
+            .await?
+            .ok_or_else(Problem::unauthenticated)?;
+        let now = state.clock.now_ms();
+        if token.revoked_at.is_some() || token.expires_at.is_some_and(|e| e <= now) {
+            return Err(Problem::unauthenticated());
+        }
+        let account = state
+            .store
+            .account(&token.account_id)
+            .await?
+            .ok_or_else(Problem::unauthenticated)?;
+        if token.last_used_at.is_none_or(|t| now - t > 60_000) {
+            state.store.touch_token(&token.id, now).await?;
+        }
+        let scopes = token.scopes.split(' ').filter_map(Scope::parse).collect();
+        return Ok(Actor {
+            account,
+            via: Via::Token(token, scopes),
+        });
+    }
+    let (account, session) = session_of(parts, state).await?;
+    if account.totp_enabled && !session.mfa_done {
+        return Err(Problem::new(
+            StatusCode::UNAUTHORIZED,
+            "totp-required",
+            "Second factor required",
+        )
+        .detail("POST /api/v1/auth/totp with a code from your authenticator app"));
+    }
+    let safe = matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
+    if !safe && !secret::equal(sent_csrf(parts), &session.csrf_token) {
+        return Err(Problem::forbidden(
+            "missing or wrong CSRF token (x-csrf-token header)",
+        ));
+    }
+    Ok(Actor {
+        account,
+        via: Via::Session(session),
+    })
 }
 
 impl FromRequestParts<Shared> for PendingActor {

@@ -76,7 +76,11 @@ pub struct Hasher {
 impl Hasher {
     /// `workers` threads (at least one), `queue` jobs waiting at most, each answered
     /// within `deadline` or refused.
-    pub fn new(workers: usize, queue: usize, deadline: std::time::Duration) -> std::io::Result<Hasher> {
+    pub fn new(
+        workers: usize,
+        queue: usize,
+        deadline: std::time::Duration,
+    ) -> std::io::Result<Hasher> {
         let (tx, rx) = std::sync::mpsc::sync_channel::<Job>(queue);
         let rx = std::sync::Arc::new(std::sync::Mutex::new(rx));
         // The decoy is made before the first login, so an unknown email costs one hash
@@ -98,7 +102,9 @@ impl Hasher {
                             continue;
                         }
                         let outcome = match job.work {
-                            Work::Verify { password, phc } => Outcome::Verified(verify(&password, &phc)),
+                            Work::Verify { password, phc } => {
+                                Outcome::Verified(verify(&password, &phc))
+                            }
                             Work::Hash { password } => Outcome::Hashed(hash(&password)),
                         };
                         // The requester may have given up; nothing to do then.
@@ -106,7 +112,10 @@ impl Hasher {
                     }
                 })?;
         }
-        Ok(Hasher { queue: tx, deadline })
+        Ok(Hasher {
+            queue: tx,
+            deadline,
+        })
     }
 
     /// One worker per core the process may use.

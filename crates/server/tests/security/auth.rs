@@ -85,7 +85,11 @@ async fn parallel_totp_guesses_never_exceed_the_limit(s: Server) {
     let session = pending(&s, &email, &pw).await;
     // A code that is certainly wrong now.
     let right = totp::code(secret.as_deref().unwrap(), now_s(&s)).unwrap();
-    let wrong = if right == "000000" { "111111" } else { "000000" };
+    let wrong = if right == "000000" {
+        "111111"
+    } else {
+        "000000"
+    };
     let url = format!("{}/api/v1/auth/totp", s.base);
     let counts = at_once(60, || {
         client()
@@ -245,10 +249,22 @@ async fn proof_read_does_not_sign() {
         .unwrap();
     let (owner, _, _) = account(&s, "owner@alpha.test", true).await;
     member(&s, "alpha", &owner, covenant_server::role::Role::Owner).await;
-    let admin = token(&s, "alpha", &owner, vec![covenant_server::role::Scope::Admin]).await;
+    let admin = token(
+        &s,
+        "alpha",
+        &owner,
+        vec![covenant_server::role::Scope::Admin],
+    )
+    .await;
     let (reader, _, _) = account(&s, "reader@alpha.test", true).await;
     member(&s, "alpha", &reader, covenant_server::role::Role::Auditor).await;
-    let read = token(&s, "alpha", &reader, vec![covenant_server::role::Scope::Read]).await;
+    let read = token(
+        &s,
+        "alpha",
+        &reader,
+        vec![covenant_server::role::Scope::Read],
+    )
+    .await;
     let r = client()
         .post(format!("{}/api/v1/workspaces/alpha/incidents", s.base))
         .bearer_auth(&admin)
@@ -275,7 +291,10 @@ async fn proof_read_does_not_sign() {
     assert_eq!(latest().await, before, "a read signed a checkpoint");
     // Signing is a write of its own; after it the proof is served.
     let r = client()
-        .post(format!("{}/api/v1/workspaces/alpha/ledger/checkpoints", s.base))
+        .post(format!(
+            "{}/api/v1/workspaces/alpha/ledger/checkpoints",
+            s.base
+        ))
         .bearer_auth(&admin)
         .send()
         .await
@@ -324,7 +343,10 @@ async fn slow_header_connections_are_closed() {
         .await
         .expect("the server kept a connection without a request head open");
         let text = String::from_utf8_lossy(&n);
-        assert!(text.is_empty() || text.starts_with("HTTP/1.1 408"), "{text}");
+        assert!(
+            text.is_empty() || text.starts_with("HTTP/1.1 408"),
+            "{text}"
+        );
     }
 }
 
@@ -410,16 +432,35 @@ async fn security_events_are_logged(s: Server) {
     for _ in 0..6 {
         attempt("not the password 2").await.unwrap();
     }
+    // A request refused for want of credentials is a security event too.
+    let r = client()
+        .get(format!("{}/api/v1/workspaces", s.base))
+        .header("user-agent", ua)
+        .bearer_auth("not-a-token")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
     let events = s.state.store.security_events(0, 1000).await.unwrap();
     let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
-    for kind in ["login.failed", "login.succeeded", "login.locked"] {
+    for kind in [
+        "login.failed",
+        "login.succeeded",
+        "login.locked",
+        "request.refused",
+    ] {
         assert!(kinds.contains(&kind), "{kind} missing from {kinds:?}");
     }
     for e in &events {
         assert_eq!(e.address.as_deref(), Some("127.0.0.1"), "{e:?}");
         assert_eq!(e.user_agent.as_deref(), Some(ua), "{e:?}");
         let text = format!("{e:?}");
-        assert!(!text.contains("not the password") && !text.contains(&pw), "{text}");
+        assert!(
+            !text.contains("not the password")
+                && !text.contains(&pw)
+                && !text.contains("not-a-token"),
+            "{text}"
+        );
     }
 }
 
@@ -443,7 +484,10 @@ fn password_hashing_memory_is_bounded() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(out.status.success(), "{text}");
-    assert!(text.contains("1 passed"), "the child test did not run: {text}");
+    assert!(
+        text.contains("1 passed"),
+        "the child test did not run: {text}"
+    );
 }
 
 /// Peak resident memory of this process so far, in KiB (Linux `VmHWM`).
@@ -482,10 +526,7 @@ async fn password_hashing_memory_child() {
         peak / 1024,
         before / 1024
     );
-    assert!(
-        counts.keys().all(|c| *c == 401 || *c == 503),
-        "{counts:?}"
-    );
+    assert!(counts.keys().all(|c| *c == 401 || *c == 503), "{counts:?}");
     assert!(counts.get(&401).copied().unwrap_or(0) > 0, "{counts:?}");
     assert!(peak < 400 * 1024, "peak RSS {} MiB", peak / 1024);
 }
@@ -517,7 +558,13 @@ async fn only_instance_admins_create_workspaces_and_programs_are_not_shared() {
         async move {
             let (email, pw, secret) = account(s, email, true).await;
             if admin {
-                let a = s.state.store.account_by_email(&email).await.unwrap().unwrap();
+                let a = s
+                    .state
+                    .store
+                    .account_by_email(&email)
+                    .await
+                    .unwrap()
+                    .unwrap();
                 s.state.store.set_instance_admin(&a.id, true).await.unwrap();
             }
             let p = pending(s, &email, &pw).await;
@@ -555,10 +602,19 @@ async fn only_instance_admins_create_workspaces_and_programs_are_not_shared() {
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
     let admin = signed_in("admin@example.test", true).await;
     let r = create(admin.clone(), "first").await;
-    assert_eq!(r.status(), StatusCode::CREATED, "{}", r.text().await.unwrap());
+    assert_eq!(
+        r.status(),
+        StatusCode::CREATED,
+        "{}",
+        r.text().await.unwrap()
+    );
     s.state.clock.advance(jiff::SignedDuration::from_secs(60));
     let r = create(admin, "second").await;
-    assert_eq!(r.status(), StatusCode::CONFLICT, "one program directory, one workspace");
+    assert_eq!(
+        r.status(),
+        StatusCode::CONFLICT,
+        "one program directory, one workspace"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -588,8 +644,15 @@ async fn the_first_account_is_the_instance_administrator() {
     .unwrap();
     assert!(!second.instance_admin);
     assert!(matches!(
-        covenant_server::admin::create_user(&s.state.store, "x@example.test", "", "short", false, 0)
-            .await,
+        covenant_server::admin::create_user(
+            &s.state.store,
+            "x@example.test",
+            "",
+            "short",
+            false,
+            0
+        )
+        .await,
         Err(covenant_server::admin::AdminError::Password(_))
     ));
 }

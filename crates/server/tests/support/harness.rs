@@ -1,5 +1,6 @@
 //! A server on loopback with a scratch database (SQLite, or PostgreSQL when
 //! COVENANT_TEST_POSTGRES is set), and the accounts, members and tokens tests make in it.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use super::client;
 use covenant_server::auth::{password, totp};
@@ -157,4 +158,3 @@ pub fn cookie(r: &reqwest::Response) -> String {
         .unwrap()
         .to_string()
 }
-
