@@ -7,11 +7,32 @@ use argon2::password_hash::{PasswordHasher, PasswordVerifier, phc::PasswordHash}
 pub enum PasswordError {
     #[error("password must be at least 12 characters")]
     TooShort,
+    #[error("this password is too easy to guess ({0}); use a longer passphrase of unrelated words")]
+    Guessable(String),
     #[error("password hashing failed: {0}")]
     Hash(String),
 }
 
 pub const MIN_LENGTH: usize = 12;
+
+/// Checks a password a person chose (set at an invitation, a reset or a change): at least
+/// [`MIN_LENGTH`] characters, and not guessable — zxcvbn's estimate, which knows common
+/// and breached passwords, dictionary words, keyboard patterns and `context` (the email
+/// and name), must exceed 10^10 guesses (score 4 of 4 is not required; 3 is).
+pub fn check_new(password: &str, context: &[&str]) -> Result<(), PasswordError> {
+    if password.chars().count() < MIN_LENGTH {
+        return Err(PasswordError::TooShort);
+    }
+    let estimate = zxcvbn::zxcvbn(password, context);
+    if (estimate.score() as u8) < 3 {
+        let why = estimate
+            .feedback()
+            .and_then(|f| f.warning())
+            .map_or_else(|| "it is a common pattern".to_string(), |w| w.to_string());
+        return Err(PasswordError::Guessable(why.to_lowercase()));
+    }
+    Ok(())
+}
 
 pub fn hash(password: &str) -> Result<String, PasswordError> {
     if password.chars().count() < MIN_LENGTH {
@@ -168,5 +189,33 @@ impl Hasher {
             Outcome::Hashed(h) => Ok(h),
             Outcome::Verified(_) => Ok(Err(PasswordError::Hash("unexpected answer".into()))),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{PasswordError, check_new};
+
+    #[test]
+    fn guessable_passwords_are_refused() {
+        for weak in [
+            "password1234",
+            "qwertyuiop12",
+            "alice@example.com1",
+            "aaaaaaaaaaaaaaaa",
+        ] {
+            assert!(
+                matches!(
+                    check_new(weak, &["alice@example.com", "Alice"]),
+                    Err(PasswordError::Guessable(_))
+                ),
+                "{weak}"
+            );
+        }
+        assert!(matches!(
+            check_new("short", &[]),
+            Err(PasswordError::TooShort)
+        ));
+        assert!(check_new("violet staple orbit canyon", &["alice@example.com"]).is_ok());
     }
 }
