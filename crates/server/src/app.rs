@@ -6,7 +6,7 @@ use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get, post};
+use axum::routing::{delete, get, post, put};
 
 /// Largest JSON request body accepted.
 pub const JSON_LIMIT: usize = 1024 * 1024;
@@ -20,6 +20,33 @@ pub fn router(state: Shared) -> Router {
         .route("/api/v1/auth/totp/confirm", post(api::auth::totp_confirm))
         .route("/api/v1/auth/logout", post(api::auth::logout))
         .route("/api/v1/auth/me", get(api::auth::me))
+        .route("/api/v1/auth/password", post(api::account::change_password))
+        .route(
+            "/api/v1/auth/recovery-codes",
+            post(api::account::regenerate_recovery_codes),
+        )
+        .route("/api/v1/auth/sessions", get(api::account::sessions))
+        .route(
+            "/api/v1/auth/sessions/{session}",
+            delete(api::account::end_session),
+        )
+        .route(
+            "/api/v1/auth/logout-everywhere",
+            post(api::account::logout_everywhere),
+        )
+        .route("/api/v1/admin/accounts", get(api::admin::accounts))
+        .route(
+            "/api/v1/admin/accounts/{account}/deactivate",
+            post(api::admin::deactivate),
+        )
+        .route(
+            "/api/v1/admin/accounts/{account}/reactivate",
+            post(api::admin::reactivate),
+        )
+        .route(
+            "/api/v1/admin/accounts/{account}/reset-totp",
+            post(api::admin::reset_totp),
+        )
         .route("/api/v1/auth/oidc/login", get(api::auth::oidc_login))
         .route("/api/v1/auth/oidc/callback", get(api::auth::oidc_callback))
         .route(
@@ -27,6 +54,10 @@ pub fn router(state: Shared) -> Router {
             get(api::workspaces::list).post(api::workspaces::create),
         )
         .route(ws, get(api::workspaces::get))
+        .route(
+            &format!("{ws}/mfa-policy"),
+            put(api::workspaces::set_mfa_policy),
+        )
         .route(&format!("{ws}/summary"), get(api::workspaces::summary))
         .route(
             &format!("{ws}/members"),

@@ -9,7 +9,9 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
     info(title = "Covenant API", description = "Security program as code, promises as proof. Errors are RFC 9457 problem details."),
     paths(
         api::auth::login, api::auth::totp_verify, api::auth::logout, api::auth::me, api::auth::totp_enroll, api::auth::totp_confirm,
-        api::workspaces::list, api::workspaces::create, api::workspaces::get, api::workspaces::summary,
+        api::account::change_password, api::account::regenerate_recovery_codes, api::account::sessions, api::account::end_session, api::account::logout_everywhere,
+        api::admin::accounts, api::admin::deactivate, api::admin::reactivate, api::admin::reset_totp,
+        api::workspaces::list, api::workspaces::create, api::workspaces::get, api::workspaces::summary, api::workspaces::set_mfa_policy,
         api::members::list, api::members::set, api::members::remove,
         api::tokens::list, api::tokens::create, api::tokens::revoke,
         api::program::info, api::program::controls, api::program::control, api::program::commitments, api::program::reload,

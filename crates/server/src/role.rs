@@ -123,3 +123,38 @@ impl Scope {
             .find(|x| x.as_str() == s)
     }
 }
+
+/// Who needs a second factor in a workspace. New workspaces require one of everyone: an
+/// auditor reads every evidence file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum MfaPolicy {
+    /// Every member.
+    All,
+    /// Owners and admins only.
+    Admins,
+}
+
+impl MfaPolicy {
+    pub fn parse(s: &str) -> Option<MfaPolicy> {
+        match s {
+            "all" => Some(MfaPolicy::All),
+            "admins" => Some(MfaPolicy::Admins),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MfaPolicy::All => "all",
+            MfaPolicy::Admins => "admins",
+        }
+    }
+
+    pub fn requires_totp(self, role: Role) -> bool {
+        match self {
+            MfaPolicy::All => true,
+            MfaPolicy::Admins => role.requires_totp(),
+        }
+    }
+}

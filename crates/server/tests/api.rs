@@ -230,10 +230,28 @@ async fn totp_enforced(s: Server) {
     let r = c.get(&summary).header("cookie", &ck2).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
     assert!(r.text().await.unwrap().contains("totp-enrollment-required"));
-    // A viewer without one may read.
+    // New workspaces require a second factor of every member: a viewer without one is
+    // refused...
     let (email3, pw3, _) = account(&s, "viewer@alpha.test", false).await;
     member(&s, "alpha", &email3, Role::Viewer).await;
     let ck3 = cookie(&login(&s, &email3, &pw3).await);
+    let r = c.get(&summary).header("cookie", &ck3).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert!(r.text().await.unwrap().contains("totp-enrollment-required"));
+    // ...and under the "owners and admins only" policy, may read.
+    let now = s.state.clock.now();
+    s.state
+        .live("alpha")
+        .unwrap()
+        .record(
+            &s.state.store,
+            "test",
+            now,
+            vec![json!({"type": "workspace.mfa_policy_set", "policy": "admins", "by": "test", "at": now.to_string()})],
+            vec![covenant_store::Projection::MfaPolicy("admins".into())],
+        )
+        .await
+        .unwrap();
     assert_eq!(
         c.get(&summary)
             .header("cookie", &ck3)

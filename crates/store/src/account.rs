@@ -15,6 +15,8 @@ pub struct Account {
     pub created_at: i64,
     /// Instance administrators create workspaces and accounts.
     pub instance_admin: bool,
+    /// Set when an administrator deactivated the account: it cannot sign in or use tokens.
+    pub deactivated_at: Option<i64>,
 }
 
 pub struct NewAccount<'a> {
@@ -25,7 +27,7 @@ pub struct NewAccount<'a> {
     pub created_at: i64,
 }
 
-const COLUMNS: &str = "id, email, name, password_hash, totp_secret, totp_enabled, oidc_issuer, oidc_subject, created_at, instance_admin";
+const COLUMNS: &str = "id, email, name, password_hash, totp_secret, totp_enabled, oidc_issuer, oidc_subject, created_at, instance_admin, deactivated_at";
 
 fn account(row: &AnyRow) -> Result<Account> {
     Ok(Account {
@@ -39,6 +41,7 @@ fn account(row: &AnyRow) -> Result<Account> {
         oidc_subject: row.try_get("oidc_subject")?,
         created_at: row.try_get("created_at")?,
         instance_admin: row.try_get::<i64, _>("instance_admin")? != 0,
+        deactivated_at: row.try_get("deactivated_at")?,
     })
 }
 
@@ -143,6 +146,61 @@ impl Store {
             .bind(id)
             .execute(&self.pool)
             .await?;
+        Ok(())
+    }
+
+    /// Every account, by email (for instance administrators).
+    pub async fn accounts(&self) -> Result<Vec<Account>> {
+        let rows = sqlx::query(sql(format!("SELECT {COLUMNS} FROM account ORDER BY email")))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(account).collect()
+    }
+
+    /// Deactivates (`Some(now)`) or reactivates (`None`) an account. Deactivation ends
+    /// its sessions and revokes its API tokens in the same transaction, so nothing it
+    /// held works a moment longer.
+    pub async fn set_deactivated(&self, id: &str, at: Option<i64>) -> Result<bool> {
+        let mut tx = self.begin().await?;
+        let done = sqlx::query("UPDATE account SET deactivated_at = $1 WHERE id = $2")
+            .bind(at)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        if let Some(now) = at {
+            sqlx::query("DELETE FROM session WHERE account_id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query(
+                "UPDATE api_token SET revoked_at = $1 WHERE account_id = $2 AND revoked_at IS NULL",
+            )
+            .bind(now)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Removes the second factor (an administrator's reset): secret, recovery codes and
+    /// sessions go, so the next sign-in enrols anew.
+    pub async fn reset_totp(&self, id: &str) -> Result<()> {
+        let mut tx = self.begin().await?;
+        sqlx::query("UPDATE account SET totp_secret = NULL, totp_enabled = 0 WHERE id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM recovery_code WHERE account_id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM session WHERE account_id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
         Ok(())
     }
 

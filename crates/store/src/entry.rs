@@ -117,6 +117,13 @@ impl Store {
                         return Err(StoreError::NotFound);
                     }
                 }
+                Projection::MfaPolicy(policy) => {
+                    sqlx::query("UPDATE workspace SET mfa_policy = $1 WHERE id = $2")
+                        .bind(policy)
+                        .bind(workspace_id)
+                        .execute(&mut *tx)
+                        .await?;
+                }
             }
         }
         tx.commit().await?;

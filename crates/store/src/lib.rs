@@ -80,6 +80,8 @@ pub enum Projection {
         id: String,
         at: i64,
     },
+    /// The workspace's second-factor policy: `all` or `admins`.
+    MfaPolicy(String),
 }
 
 impl Store {

@@ -26,17 +26,7 @@ impl Store {
         .bind(id_hash)
         .fetch_optional(&self.pool)
         .await?;
-        row.map(|r| {
-            Ok(Session {
-                id_hash: r.try_get("id_hash")?,
-                account_id: r.try_get("account_id")?,
-                csrf_token: r.try_get("csrf_token")?,
-                mfa_done: r.try_get::<i64, _>("mfa_done")? != 0,
-                created_at: r.try_get("created_at")?,
-                last_seen_at: r.try_get("last_seen_at")?,
-            })
-        })
-        .transpose()
+        row.as_ref().map(session).transpose()
     }
 
     pub async fn touch_session(&self, id_hash: &str, now: i64) -> Result<()> {
@@ -87,6 +77,28 @@ impl Store {
         Ok(())
     }
 
+    /// The account's sessions, newest first.
+    pub async fn sessions_of(&self, account_id: &str) -> Result<Vec<Session>> {
+        let rows = sqlx::query(
+            "SELECT id_hash, account_id, csrf_token, mfa_done, created_at, last_seen_at FROM session \
+             WHERE account_id = $1 ORDER BY created_at DESC",
+        )
+        .bind(account_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(session).collect()
+    }
+
+    /// Ends one session of the account; false when it has no such session.
+    pub async fn delete_session_of(&self, account_id: &str, id_hash: &str) -> Result<bool> {
+        let done = sqlx::query("DELETE FROM session WHERE account_id = $1 AND id_hash = $2")
+            .bind(account_id)
+            .bind(id_hash)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
     /// Ends every session of an account but `keep` (a second factor was enrolled).
     pub async fn delete_other_sessions(&self, account_id: &str, keep: &str) -> Result<()> {
         sqlx::query("DELETE FROM session WHERE account_id = $1 AND id_hash <> $2")
@@ -112,4 +124,15 @@ async fn insert<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(e: E, s: &Sessi
     .execute(e)
     .await?;
     Ok(())
+}
+
+fn session(r: &sqlx::any::AnyRow) -> Result<Session> {
+    Ok(Session {
+        id_hash: r.try_get("id_hash")?,
+        account_id: r.try_get("account_id")?,
+        csrf_token: r.try_get("csrf_token")?,
+        mfa_done: r.try_get::<i64, _>("mfa_done")? != 0,
+        created_at: r.try_get("created_at")?,
+        last_seen_at: r.try_get("last_seen_at")?,
+    })
 }

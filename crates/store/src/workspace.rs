@@ -12,6 +12,8 @@ pub struct Workspace {
     /// The number of ledger entries committed: the next entry's sequence number.
     pub next_seq: i64,
     pub created_at: i64,
+    /// Who needs a second factor: `all` members, or owners and `admins` only.
+    pub mfa_policy: String,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -23,7 +25,8 @@ pub struct Member {
     pub created_at: i64,
 }
 
-const COLUMNS: &str = "w.id, w.slug, w.name, w.program_source, w.next_seq, w.created_at";
+const COLUMNS: &str =
+    "w.id, w.slug, w.name, w.program_source, w.next_seq, w.created_at, w.mfa_policy";
 
 fn workspace(row: &AnyRow) -> Result<Workspace> {
     Ok(Workspace {
@@ -33,6 +36,7 @@ fn workspace(row: &AnyRow) -> Result<Workspace> {
         program_source: row.try_get("program_source")?,
         next_seq: row.try_get("next_seq")?,
         created_at: row.try_get("created_at")?,
+        mfa_policy: row.try_get("mfa_policy")?,
     })
 }
 
@@ -46,7 +50,8 @@ impl Store {
         now: i64,
     ) -> Result<Workspace> {
         sqlx::query(
-            "INSERT INTO workspace (id, slug, name, program_source, created_at) VALUES ($1, $2, $3, $4, $5)",
+            "INSERT INTO workspace (id, slug, name, program_source, created_at, mfa_policy) \
+             VALUES ($1, $2, $3, $4, $5, 'all')",
         )
         .bind(id)
         .bind(slug)
@@ -114,6 +119,25 @@ impl Store {
                 .fetch_optional(&self.pool)
                 .await?;
         Ok(row.map(|r| r.try_get("role")).transpose()?)
+    }
+
+    /// A member's role and the workspace's second-factor policy, read together on every
+    /// request so that a policy change applies at once.
+    pub async fn member_access(
+        &self,
+        workspace_id: &str,
+        account_id: &str,
+    ) -> Result<Option<(String, String)>> {
+        let row = sqlx::query(
+            "SELECT m.role, w.mfa_policy FROM member m JOIN workspace w ON w.id = m.workspace_id \
+             WHERE m.workspace_id = $1 AND m.account_id = $2",
+        )
+        .bind(workspace_id)
+        .bind(account_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| Ok((r.try_get("role")?, r.try_get("mfa_policy")?)))
+            .transpose()
     }
 
     /// Adds a member or changes their role.

@@ -228,7 +228,8 @@ pub async fn check_password(
             return Err(busy(state));
         }
     };
-    let Some(account) = account.filter(|a| ok && a.password_hash.is_some()) else {
+    let usable = |a: &Account| ok && a.password_hash.is_some() && a.deactivated_at.is_none();
+    let Some(account) = account.filter(usable) else {
         security_log::record(state, client, Event::new("login.failed").email(&email)).await;
         return Err(invalid_login());
     };
@@ -270,6 +271,26 @@ pub async fn second_factor(
     session: &Session,
     req: &TotpRequest,
 ) -> Result<NewSession, Problem> {
+    verify_code(state, client, account, Some(&session.id_hash), req).await?;
+    let kind = if req.code.is_some() {
+        "login.succeeded"
+    } else {
+        "login.succeeded_recovery_code"
+    };
+    security_log::record(state, client, Event::new(kind).account(account)).await;
+    start_session(state, account, true, Some(&session.id_hash)).await
+}
+
+/// Checks a TOTP or recovery code of `account`: counted before it is checked, per
+/// account, per session (when given) and per address; a TOTP step is accepted once, a
+/// recovery code used once. Also guards a password change and new recovery codes.
+pub async fn verify_code(
+    state: &Shared,
+    client: &Client,
+    account: &Account,
+    session: Option<&str>,
+    req: &TotpRequest,
+) -> Result<(), Problem> {
     let now = state.clock.now_ms();
     let secret_b32 = account
         .totp_secret
@@ -280,14 +301,16 @@ pub async fn second_factor(
         return Err(Problem::bad_request("send `code` or `recovery_code`"));
     }
     let account_key = throttle::account_key(&format!("totp:{}", account.id));
-    let session_key = format!("session:{}", session.id_hash);
+    let session_key = format!("session:{}", session.unwrap_or("none"));
     let address_key = throttle::address_key(client.address.as_deref().unwrap_or(""));
     let limits = state.settings.throttle;
-    let keys = [
+    let mut keys = vec![
         (account_key.as_str(), limits.account),
-        (session_key.as_str(), limits.session),
         (address_key.as_str(), limits.address),
     ];
+    if session.is_some() {
+        keys.push((session_key.as_str(), limits.session));
+    }
     let attempt = reserve(
         state,
         client,
@@ -314,17 +337,11 @@ pub async fn second_factor(
             "The code is wrong, expired or already used",
         ));
     }
-    for key in [&session_key, &address_key] {
+    for (key, _) in keys.iter().skip(1) {
         state.store.release_attempt(&attempt, key).await?;
     }
     state.store.clear_login_failures(&account_key).await?;
-    let kind = if req.code.is_some() {
-        "login.succeeded"
-    } else {
-        "login.succeeded_recovery_code"
-    };
-    security_log::record(state, client, Event::new(kind).account(account)).await;
-    start_session(state, account, true, Some(&session.id_hash)).await
+    Ok(())
 }
 
 fn unix_seconds(now_ms: i64) -> u64 {
@@ -535,7 +552,12 @@ pub async fn oidc_callback(
         )
         .detail(e.to_string())
     })?;
-    let account = match state.store.account_by_oidc(&id.issuer, &id.subject).await? {
+    let account = match state
+        .store
+        .account_by_oidc(&id.issuer, &id.subject)
+        .await?
+        .filter(|a| a.deactivated_at.is_none())
+    {
         Some(a) => a,
         None => {
             let by_email = match (&id.email, id.email_verified) {
@@ -543,6 +565,7 @@ pub async fn oidc_callback(
                 _ => None,
             };
             let a = by_email
+                .filter(|a| a.deactivated_at.is_none())
                 .ok_or_else(|| Problem::forbidden("no account is invited for this identity"))?;
             state
                 .store

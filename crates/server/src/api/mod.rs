@@ -1,5 +1,7 @@
 //! The JSON REST API under `/api/v1`. Each file holds one noun's routes.
 
+pub mod account;
+pub mod admin;
 pub mod auth;
 pub mod evidence;
 pub mod findings;

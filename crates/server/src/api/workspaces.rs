@@ -278,3 +278,51 @@ pub fn summarize(live: &crate::live::Live, eval: &covenant_engine::Evaluation) -
         ledger_size: view.size,
     }
 }
+
+#[derive(Deserialize, ToSchema)]
+pub struct SetMfaPolicy {
+    pub policy: crate::role::MfaPolicy,
+}
+
+#[utoipa::path(put, path = "/api/v1/workspaces/{workspace}/mfa-policy", tag = "workspaces", request_body = SetMfaPolicy,
+    params(("workspace" = String, Path, description = "Workspace slug")),
+    responses((status = 204, description = "Policy set; it applies to the next request of every member"), Errors))]
+pub async fn set_mfa_policy(
+    State(state): State<Shared>,
+    actor: Actor,
+    Path(ws): Path<String>,
+    body: Result<Json<SetMfaPolicy>, axum::extract::rejection::JsonRejection>,
+) -> ApiResult<StatusCode> {
+    let a = access(&state, actor, &ws, Permission::ManageOwners).await?;
+    let Json(req) = body?;
+    mfa_policy_for(&state, &a, req.policy).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Sets who needs a second factor (API and web settings), recorded as
+/// `workspace.mfa_policy_set` in the same commit as the change.
+pub async fn mfa_policy_for(
+    state: &Shared,
+    a: &crate::auth::actor::Access,
+    policy: crate::role::MfaPolicy,
+) -> Result<(), Problem> {
+    let now = state.clock.now();
+    let entry = serde_json::json!({
+        "type": "workspace.mfa_policy_set",
+        "policy": policy.as_str(),
+        "by": a.actor.name(),
+        "at": now.to_string(),
+    });
+    a.live
+        .record(
+            &state.store,
+            &a.actor.name(),
+            now,
+            vec![entry],
+            vec![covenant_store::Projection::MfaPolicy(
+                policy.as_str().to_string(),
+            )],
+        )
+        .await?;
+    Ok(())
+}

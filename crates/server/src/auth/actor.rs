@@ -4,7 +4,7 @@
 use crate::auth::secret;
 use crate::live::Live;
 use crate::problem::Problem;
-use crate::role::{Permission, Role, Scope};
+use crate::role::{MfaPolicy, Permission, Role, Scope};
 use crate::state::Shared;
 use axum::extract::FromRequestParts;
 use axum::http::{Method, StatusCode, request::Parts};
@@ -104,6 +104,7 @@ async fn session_of(parts: &Parts, state: &Shared) -> Result<(Account, Session),
         .store
         .account(&session.account_id)
         .await?
+        .filter(|a| a.deactivated_at.is_none())
         .ok_or_else(Problem::unauthenticated)?;
     // Touch at most once a minute: sessions are read on every request.
     if now - session.last_seen_at > 60_000 {
@@ -206,11 +207,11 @@ pub async fn access(
     {
         return Err(Problem::not_found());
     }
-    let role = state
+    let (role, policy) = state
         .store
-        .member_role(ws_id, &actor.account.id)
+        .member_access(ws_id, &actor.account.id)
         .await?
-        .and_then(|r| Role::parse(&r))
+        .and_then(|(r, p)| Some((Role::parse(&r)?, MfaPolicy::parse(&p)?)))
         .ok_or_else(Problem::not_found)?;
     match &actor.via {
         Via::Token(_, scopes) => {
@@ -219,13 +220,16 @@ pub async fn access(
             }
         }
         Via::Session(_) => {
-            if role.requires_totp() && !actor.account.totp_enabled {
+            if policy.requires_totp(role) && !actor.account.totp_enabled {
                 return Err(Problem::new(
                     StatusCode::FORBIDDEN,
                     "totp-enrollment-required",
                     "Second factor required for this role",
                 )
-                .detail("owners and admins must enrol TOTP: POST /api/v1/auth/totp/enroll"));
+                .detail(match policy {
+                    MfaPolicy::All => "this workspace requires a second factor of every member: POST /api/v1/auth/totp/enroll",
+                    MfaPolicy::Admins => "owners and admins must enrol TOTP: POST /api/v1/auth/totp/enroll",
+                }));
             }
         }
     }

@@ -9,7 +9,7 @@ use covenant_server::auth::{throttle, totp};
 use reqwest::StatusCode;
 use serde_json::json;
 
-fn now_s(s: &Server) -> u64 {
+pub(crate) fn now_s(s: &Server) -> u64 {
     u64::try_from(s.state.clock.now().as_second()).unwrap()
 }
 
@@ -60,7 +60,7 @@ async fn parallel_wrong_passwords_never_exceed_the_limit(s: Server) {
 }
 
 /// Password step for an account with TOTP: the pending session's cookie and CSRF token.
-async fn pending(s: &Server, email: &str, pw: &str) -> (String, String) {
+pub(crate) async fn pending(s: &Server, email: &str, pw: &str) -> (String, String) {
     let r = login(s, email, pw).await;
     assert_eq!(r.status(), StatusCode::OK);
     let c = cookie(&r);
@@ -68,7 +68,11 @@ async fn pending(s: &Server, email: &str, pw: &str) -> (String, String) {
     (c, body["csrf_token"].as_str().unwrap().to_string())
 }
 
-async fn send_totp(s: &Server, session: &(String, String), code: &str) -> reqwest::Response {
+pub(crate) async fn send_totp(
+    s: &Server,
+    session: &(String, String),
+    code: &str,
+) -> reqwest::Response {
     client()
         .post(format!("{}/api/v1/auth/totp", s.base))
         .header("cookie", &session.0)
@@ -143,7 +147,7 @@ async fn totp_code_is_accepted_once(s: Server) {
     );
 }
 
-async fn me(s: &Server, cookie: &str) -> StatusCode {
+pub(crate) async fn me(s: &Server, cookie: &str) -> StatusCode {
     client()
         .get(format!("{}/api/v1/auth/me", s.base))
         .header("cookie", cookie)
@@ -567,21 +571,7 @@ async fn only_instance_admins_create_workspaces_and_programs_are_not_shared() {
                     .unwrap();
                 s.state.store.set_instance_admin(&a.id, true).await.unwrap();
             }
-            let p = pending(s, &email, &pw).await;
-            let code = totp::code(secret.as_deref().unwrap(), now_s(s)).unwrap();
-            let r = send_totp(s, &p, &code).await;
-            assert_eq!(r.status(), StatusCode::NO_CONTENT);
-            let ck = cookie(&r);
-            let me: serde_json::Value = client()
-                .get(format!("{}/api/v1/auth/me", s.base))
-                .header("cookie", &ck)
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            (ck, me["csrf_token"].as_str().unwrap().to_string())
+            sign_in(s, &email, &pw, secret.as_deref().unwrap()).await
         }
     };
     let create = |who: (String, String), slug: &'static str| {
@@ -655,4 +645,23 @@ async fn the_first_account_is_the_instance_administrator() {
         .await,
         Err(covenant_server::admin::AdminError::Password(_))
     ));
+}
+
+/// Password and TOTP: the full session's cookie and CSRF token.
+pub(crate) async fn sign_in(s: &Server, email: &str, pw: &str, secret: &str) -> (String, String) {
+    let p = pending(s, email, pw).await;
+    let code = totp::code(secret, now_s(s)).unwrap();
+    let r = send_totp(s, &p, &code).await;
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    let ck = cookie(&r);
+    let me: serde_json::Value = client()
+        .get(format!("{}/api/v1/auth/me", s.base))
+        .header("cookie", &ck)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    (ck, me["csrf_token"].as_str().unwrap().to_string())
 }

@@ -5,6 +5,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod accounts;
 mod auth;
 mod program_symlinks;
 mod uploads;
