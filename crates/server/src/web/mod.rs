@@ -44,6 +44,10 @@ pub fn router(state: Shared) -> Router<Shared> {
         .route("/account", get(account::page))
         .route("/account/totp/enroll", post(account::enroll))
         .route("/account/totp/confirm", post(account::confirm))
+        .route("/account/password", post(account::password))
+        .route("/account/recovery-codes", post(account::recovery_codes))
+        .route("/account/sessions/end", post(account::end_session))
+        .route("/account/logout-everywhere", post(account::logout_everywhere))
         .route("/w", get(login::workspaces))
         .route(ws, get(dashboard::page))
         .route(&format!("{ws}/program"), get(program::page))
@@ -67,6 +71,10 @@ pub fn router(state: Shared) -> Router<Shared> {
         .route(&format!("{ws}/documents"), get(documents::list))
         .route(&format!("{ws}/documents/view"), get(documents::view))
         .route(&format!("{ws}/settings"), get(settings::page))
+        .route(
+            &format!("{ws}/settings/mfa-policy"),
+            post(settings::set_mfa_policy),
+        )
         .route(
             &format!("{ws}/settings/members"),
             post(settings::set_member),
@@ -267,7 +275,7 @@ impl IntoResponse for WebError {
                 "There is nothing here, or you do not have access to it.".to_string()
             }
             _ if p.kind.ends_with("/totp-enrollment-required") => {
-                "Owners and admins must use a second factor. Set one up on your account page, then come back.".to_string()
+                "This workspace requires a second factor for your role. Set one up on your account page, then come back.".to_string()
             }
             (_, Some(d)) => d,
             (_, None) => String::new(),

@@ -44,6 +44,9 @@ struct SettingsPage {
     new_secret: String,
     error: String,
     notice: String,
+    /// Who needs a second factor (`all` or `admins`), and whether the caller may change it.
+    mfa_policy: String,
+    owner: bool,
 }
 
 async fn settings_page(
@@ -97,7 +100,15 @@ async fn settings_page(
     } else {
         StatusCode::BAD_REQUEST
     };
+    let mfa_policy = state
+        .store
+        .member_access(&a.live.workspace.id, &a.actor.account.id)
+        .await?
+        .map(|(_, policy)| policy)
+        .unwrap_or_default();
     let page = SettingsPage {
+        mfa_policy,
+        owner: a.role.allows(Permission::ManageOwners),
         shell: Shell::for_access("Settings", a, "settings"),
         members,
         roles: ALL_ROLES.iter().map(|r| r.as_str()).collect(),
@@ -225,5 +236,25 @@ pub async fn revoke_token(
 ) -> WebResult {
     let a = enter(&state, actor, &ws, Permission::ManageAccess).await?;
     let r = revoke_for(&state, &a, &f.token).await;
+    outcome(&state, &a, &ws, r).await
+}
+
+#[derive(Deserialize)]
+pub struct PolicyForm {
+    policy: String,
+}
+
+/// Who needs a second factor in this workspace (owners only).
+pub async fn set_mfa_policy(
+    State(state): State<Shared>,
+    actor: WebActor,
+    Path(ws): Path<String>,
+    WebForm(f): WebForm<PolicyForm>,
+) -> WebResult {
+    let a = enter(&state, actor, &ws, Permission::ManageOwners).await?;
+    let r = match crate::role::MfaPolicy::parse(&f.policy) {
+        Some(policy) => crate::api::workspaces::mfa_policy_for(&state, &a, policy).await,
+        None => Err(Problem::bad_request("choose a policy: all or admins")),
+    };
     outcome(&state, &a, &ws, r).await
 }

@@ -434,3 +434,82 @@ async fn the_second_factor_policy_is_set_by_owners_and_recorded(s: Server) {
         "{entries}"
     );
 }
+
+/// The account page's forms run the same checks (web UI).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn account_page_changes_the_password_and_signs_out_everywhere() {
+    let s = server(false).await.unwrap();
+    let (email, pw, _) = account(&s, "web@alpha.test", false).await;
+    let r = login(&s, &email, &pw).await;
+    let ck = cookie(&r);
+    let csrf = r.json::<Value>().await.unwrap()["csrf_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let page = client()
+        .get(format!("{}/account", s.base))
+        .header("cookie", &ck)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("Sign out everywhere") && html.contains("Change password"));
+    let form = |ck: &str, path: &str, fields: &[(&str, &str)]| {
+        client()
+            .post(format!("{}{path}", s.base))
+            .header("cookie", ck.to_string())
+            .form(
+                &fields
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect::<Vec<_>>(),
+            )
+            .send()
+    };
+    let r = form(
+        &ck,
+        "/account/password",
+        &[
+            ("csrf", &csrf),
+            ("current_password", &pw),
+            ("new_password", "password1234"),
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert!(r.text().await.unwrap().contains("too easy to guess"));
+    let strong = "harbor velvet quartz meadow";
+    let r = form(
+        &ck,
+        "/account/password",
+        &[
+            ("csrf", &csrf),
+            ("current_password", &pw),
+            ("new_password", strong),
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let renewed = cookie(&r);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("Password changed"), "{html}");
+    let new_csrf = html
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap()
+        .to_string();
+    assert_eq!(login(&s, &email, strong).await.status(), StatusCode::OK);
+    let r = form(
+        &renewed,
+        "/account/logout-everywhere",
+        &[("csrf", &new_csrf)],
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(me(&s, &renewed).await, StatusCode::UNAUTHORIZED);
+}

@@ -5,7 +5,7 @@
 //! server's), and an answer the server gives before the body has been sent is read
 //! rather than lost in a broken pipe.
 
-use crate::support::harness::{Server, account, cookie, login, member, program};
+use crate::support::harness::{Server, account, member, program};
 use covenant_server::role::Role;
 use serde_json::Value;
 use std::collections::BTreeSet;
@@ -140,15 +140,12 @@ async fn demo(s: &Server) -> (String, String) {
     (control, login.token)
 }
 
-/// A contributor's browser session in `demo`: (cookie, CSRF token).
+/// A contributor's browser session in `demo`, second factor done (new workspaces ask
+/// every member for one): (cookie, CSRF token).
 async fn session(s: &Server) -> (String, String) {
-    let (email, pw, _) = account(s, "uploader@example.com", false).await;
+    let (email, pw, secret) = account(s, "uploader@example.com", true).await;
     member(s, "demo", &email, Role::Contributor).await;
-    let r = login(s, &email, &pw).await;
-    assert_eq!(r.status(), 200);
-    let c = cookie(&r);
-    let body: Value = r.json().await.unwrap();
-    (c, body["csrf_token"].as_str().unwrap().to_string())
+    crate::auth::sign_in(s, &email, &pw, secret.as_deref().unwrap()).await
 }
 
 /// Every file under a directory.
