@@ -2,7 +2,7 @@
 //! The checks are the API's own (`api::auth::check_password`, `second_factor`): the same
 //! throttling, lockout and answers.
 
-use super::{Shell, WebActor, WebResult, render};
+use super::{Shell, WebActor, WebForm, WebResult, render};
 use crate::api::auth::{
     TotpRequest, check_password, presented_session, second_factor, session_cookie, start_session,
 };
@@ -12,7 +12,7 @@ use crate::problem::Problem;
 use crate::security_log::{self, Client, Event};
 use crate::state::Shared;
 use askama::Template;
-use axum::extract::{Form, FromRequestParts, Query, Request, State};
+use axum::extract::{FromRequestParts, Query, Request, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
@@ -109,7 +109,7 @@ pub async fn password(
     State(state): State<Shared>,
     client: Client,
     headers: axum::http::HeaderMap,
-    Form(c): Form<Credentials>,
+    WebForm(c): WebForm<Credentials>,
 ) -> WebResult {
     if cross_site(&headers) {
         security_log::record(
@@ -180,7 +180,7 @@ pub async fn totp(
     State(state): State<Shared>,
     client: Client,
     pending: Result<PendingActor, Problem>,
-    Form(c): Form<Code>,
+    WebForm(c): WebForm<Code>,
 ) -> WebResult {
     let mut page = LoginPage::new(&state, c.next.as_deref().unwrap_or("/"));
     let pending = match pending {
