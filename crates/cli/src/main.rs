@@ -5,7 +5,6 @@ mod clock;
 mod cmd;
 mod exit;
 mod report;
-mod smtp;
 mod state;
 
 use clap::{Parser, Subcommand};

@@ -73,7 +73,7 @@ fn start_sink_rejecting(dir: &Path, reject: Option<&str>) -> Sink {
         .expect("addr")
         .port();
     let mut child = Command::new("python3")
-        .arg(manifest().join("tests/fixtures/smtp_sink.py"))
+        .arg(manifest().join("../mail/tests/fixtures/smtp_sink.py"))
         .args(["127.0.0.1", &port.to_string()])
         .arg(dir)
         .args(reject)

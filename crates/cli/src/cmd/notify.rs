@@ -9,11 +9,11 @@
 //! by a false positive.
 
 use crate::exit;
-use crate::smtp::{Mailer, Outgoing};
 use crate::state::{evaluate_at, load_program, read_state};
 use anyhow::Context;
 use covenant_engine::obligation::{Obligation, ObligationKind, Status};
 use covenant_ledger::Ledger;
+use covenant_mail::{Mailer, Outgoing};
 use covenant_model::Program;
 use covenant_vuln::{Finding, FindingEvent, FindingSet, Status as FindingStatus, fold};
 use jiff::Timestamp;
@@ -123,7 +123,7 @@ pub fn run(args: Args, data: &Path, as_json: bool, at: Option<&str>) -> anyhow::
         match Mailer::connect(url) {
             Ok(m) => Some(m),
             Err(e) => {
-                eprintln!("error: {e:#}");
+                eprintln!("error: --smtp {e}");
                 return Ok(exit::USAGE);
             }
         }
@@ -149,7 +149,7 @@ pub fn run(args: Args, data: &Path, as_json: bool, at: Option<&str>) -> anyhow::
             if let Some(m) = &mailer {
                 let out = Outgoing {
                     from: &from,
-                    reply_to: &reply_to,
+                    reply_to: Some(&reply_to),
                     to: email,
                     subject: &subject,
                     body: &body,
@@ -158,7 +158,7 @@ pub fn run(args: Args, data: &Path, as_json: bool, at: Option<&str>) -> anyhow::
                 };
                 match m.send(&out) {
                     Ok(()) => sent.push((email.clone(), message_id)),
-                    Err(e) => errors.push(format!("{e:#}")),
+                    Err(e) => errors.push(e.to_string()),
                 }
             } else {
                 sent.push((email.clone(), message_id));
