@@ -3,7 +3,7 @@
 use codespan_reporting::diagnostic::{Diagnostic as Snippet, Label};
 use codespan_reporting::files::SimpleFiles;
 use codespan_reporting::term::{self, Config};
-use covenant_model::{Diagnostic, Severity, Sources};
+use covenant_model::{Diagnostic, Level, Sources};
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -19,9 +19,9 @@ pub fn render(root: &Path, sources: &Sources, diags: &[Diagnostic]) -> String {
         });
         let start = d.span.offset.min(text.len());
         let end = token_end(text, start);
-        let head = match d.severity {
-            Severity::Error => Snippet::error(),
-            Severity::Warning => Snippet::warning(),
+        let head = match d.level {
+            Level::Error => Snippet::error(),
+            Level::Warning => Snippet::warning(),
         };
         let mut notes = Vec::new();
         if let Some(e) = &d.expected {
@@ -58,10 +58,7 @@ fn token_end(text: &str, start: usize) -> usize {
 
 /// The JSON form of diagnostics printed by `--json`.
 pub fn json(root: &Path, diags: &[Diagnostic]) -> serde_json::Value {
-    let errors = diags
-        .iter()
-        .filter(|d| d.severity == Severity::Error)
-        .count();
+    let errors = diags.iter().filter(|d| d.level == Level::Error).count();
     serde_json::json!({
         "program": root.display().to_string(),
         "valid": errors == 0,

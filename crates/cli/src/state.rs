@@ -6,7 +6,7 @@ use anyhow::Context;
 use covenant_engine::event::{Event, EventError, parse_events};
 use covenant_engine::finding::FindingClock;
 use covenant_engine::{Evaluation, evaluate};
-use covenant_model::{Program, Severity, Sources};
+use covenant_model::{Level, Program, Sources};
 use jiff::Timestamp;
 use std::path::{Path, PathBuf};
 
@@ -41,7 +41,7 @@ pub fn load_program(
     let sources = Sources::read_dir(dir)
         .map_err(|e| format!("error: cannot read program {}: {e}\n", dir.display()))?;
     let (program, diags) = covenant_model::check(&sources);
-    if diags.iter().any(|d| d.severity == Severity::Error) {
+    if diags.iter().any(|d| d.level == Level::Error) {
         return Err(report::render(dir, &sources, &diags));
     }
     Ok((sources, program, diags))

@@ -1,7 +1,7 @@
 //! What the engine needs to know about a vulnerability finding to run its SLA clocks.
 //! The vuln crate owns findings; it hands the engine this view.
 
-use covenant_model::commitment::Severity;
+use covenant_model::Severity;
 use covenant_model::duration::{Duration, Target};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};

@@ -3,7 +3,7 @@
 use crate::Evaluation;
 use crate::claim::ClaimState;
 use crate::obligation::{ObligationKind, Status};
-use covenant_model::commitment::Severity;
+use covenant_model::Severity;
 use covenant_model::program::Gate;
 use serde::Serialize;
 
@@ -13,16 +13,6 @@ pub struct Violation {
     pub id: String,
     pub rule: &'static str,
     pub message: String,
-}
-
-fn rank(s: Severity) -> u8 {
-    match s {
-        Severity::Critical => 4,
-        Severity::High => 3,
-        Severity::Medium => 2,
-        Severity::Low => 1,
-        Severity::None => 0,
-    }
 }
 
 /// Applies the gate policy. `severity_of` gives a finding's severity by id, for SLA breaches.
@@ -50,7 +40,7 @@ pub fn violations(
                     .unwrap_or(Severity::None);
                 (
                     "sla-breach",
-                    gate.sla_breaches != Severity::None && rank(sev) >= rank(gate.sla_breaches),
+                    gate.sla_breaches != Severity::None && sev >= gate.sla_breaches,
                 )
             }
         };

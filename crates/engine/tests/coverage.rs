@@ -13,7 +13,7 @@ fn example() -> covenant_model::Program {
     assert!(
         diags
             .iter()
-            .all(|d| d.severity != covenant_model::Severity::Error),
+            .all(|d| d.level != covenant_model::Level::Error),
         "{diags:#?}"
     );
     p

@@ -8,7 +8,7 @@ use covenant_engine::finding::{FindingClock, FindingState};
 use covenant_engine::gate;
 use covenant_engine::obligation::Status;
 use covenant_engine::{Evaluation, evaluate};
-use covenant_model::commitment::Severity;
+use covenant_model::Severity;
 use covenant_model::program::Gate;
 
 fn evidence(seq: u64, control: &str, kind: &str, effective: &str, recorded: &str) -> (u64, Event) {

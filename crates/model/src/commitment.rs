@@ -3,6 +3,7 @@
 
 use crate::duration::{Duration, Target};
 use crate::score::ScoreRange;
+use crate::severity::Severity;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -51,30 +52,6 @@ pub struct SlaBand {
     pub response: Duration,
     /// Time to ship the fix, or `next release`.
     pub remediation: Target,
-}
-
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
-)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    Critical,
-    High,
-    Medium,
-    Low,
-    None,
-}
-
-impl Severity {
-    pub fn label(self) -> &'static str {
-        match self {
-            Severity::Critical => "Critical",
-            Severity::High => "High",
-            Severity::Medium => "Medium",
-            Severity::Low => "Low",
-            Severity::None => "None",
-        }
-    }
 }
 
 /// A promise to tell someone within a window after an event.

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 /// How bad a problem is. Errors make the program invalid (exit 2); warnings do not.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Severity {
+pub enum Level {
     Error,
     Warning,
 }
@@ -16,7 +16,9 @@ pub enum Severity {
 /// One problem, with where it is, what was expected and a hint at the fix.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Diagnostic {
-    pub severity: Severity,
+    /// Serialized as `severity`, the key `check --json` has always written.
+    #[serde(rename = "severity")]
+    pub level: Level,
     /// A stable machine-readable code, e.g. `unknown-key`, `dangling-reference`.
     pub code: &'static str,
     /// The file, relative to the program directory.
@@ -38,7 +40,7 @@ impl Diagnostic {
         message: impl Into<String>,
     ) -> Self {
         Diagnostic {
-            severity: Severity::Error,
+            level: Level::Error,
             code,
             file: file.into(),
             span,
@@ -55,7 +57,7 @@ impl Diagnostic {
         message: impl Into<String>,
     ) -> Self {
         Diagnostic {
-            severity: Severity::Warning,
+            level: Level::Warning,
             ..Diagnostic::error(code, file, span, message)
         }
     }
@@ -80,9 +82,9 @@ impl Diagnostic {
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let level = match self.severity {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
+        let level = match self.level {
+            Level::Error => "error",
+            Level::Warning => "warning",
         };
         write!(
             f,

@@ -27,13 +27,15 @@ pub mod program;
 mod scalar;
 pub mod schema;
 pub mod score;
+pub mod severity;
 pub mod source;
 pub mod span;
 pub mod validate;
 pub mod yaml;
 
-pub use diagnostic::{Diagnostic, Severity};
+pub use diagnostic::{Diagnostic, Level};
 pub use load::{Located, Program};
+pub use severity::Severity;
 pub use source::Sources;
 
 /// Loads and validates a program from its sources; diagnostics are sorted by file and position.

@@ -1,8 +1,8 @@
 //! `program.yaml`: who the vendor is, what product, its deployment models, contacts,
 //! calendars and the boundaries of each party.
 
-use crate::commitment::Severity;
 use crate::date::Date;
+use crate::severity::Severity;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;

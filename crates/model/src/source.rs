@@ -299,7 +299,7 @@ mod tests {
                 .find(|d| d.file == Path::new(path))
                 .unwrap_or_else(|| panic!("no diagnostic for {path}: {diags:?}"));
             assert_eq!(d.code, "symbolic-link");
-            assert_eq!(d.severity, crate::Severity::Error);
+            assert_eq!(d.level, crate::Level::Error);
             assert!(d.message.contains("symbolic link"), "{d}");
             assert!(d.hint.is_some());
         }

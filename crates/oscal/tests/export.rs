@@ -3,7 +3,7 @@
 
 #![allow(clippy::unwrap_used)]
 
-use covenant_model::{Program, Severity, Sources};
+use covenant_model::{Level, Program, Sources};
 use covenant_oscal::export::{self, assessment, component, ssp};
 use serde_json::Value;
 use std::path::Path;
@@ -17,7 +17,7 @@ fn program(name: &str) -> Program {
     let sources = Sources::read_dir(&dir).unwrap();
     let (program, diags) = covenant_model::check(&sources);
     assert!(
-        !diags.iter().any(|d| d.severity == Severity::Error),
+        !diags.iter().any(|d| d.level == Level::Error),
         "{name} has errors: {diags:?}"
     );
     program

@@ -4,7 +4,7 @@
 //!
 //! Run: `cargo bench -p covenant-publish --bench publish`.
 
-use covenant_model::{Severity, Sources};
+use covenant_model::{Level, Sources};
 use covenant_publish::{Options, publish};
 use criterion::{Criterion, criterion_group, criterion_main};
 use std::collections::BTreeMap;
@@ -143,7 +143,7 @@ fn bench(c: &mut Criterion) {
     let (program, diags) = covenant_model::check(&sources);
     let errors: Vec<String> = diags
         .iter()
-        .filter(|d| d.severity == Severity::Error)
+        .filter(|d| d.level == Level::Error)
         .take(5)
         .map(ToString::to_string)
         .collect();

@@ -6,7 +6,7 @@
 mod common;
 
 use common::*;
-use covenant_model::{Severity, Sources};
+use covenant_model::{Level, Sources};
 use std::path::PathBuf;
 
 const TITLE: &str = "<script>alert(1)</script>";
@@ -59,7 +59,7 @@ fn program_text_is_escaped_in_html() {
     let (program, diags) = covenant_model::check(&hostile());
     let errors: Vec<String> = diags
         .iter()
-        .filter(|d| d.severity == Severity::Error)
+        .filter(|d| d.level == Level::Error)
         .map(ToString::to_string)
         .collect();
     assert!(errors.is_empty(), "{errors:#?}");

@@ -1,9 +1,10 @@
 //! Creating and opening live workspaces from their programs.
 
+use crate::ServerError;
 use crate::live::Live;
 use crate::problem::Problem;
 use crate::state::Shared;
-use covenant_model::{Program, Severity, Sources};
+use covenant_model::{Level, Program, Sources};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -14,7 +15,7 @@ pub fn load_program(dir: &Path) -> Result<(Program, usize), Problem> {
     let (program, diags) = covenant_model::check(&sources);
     let errors: Vec<String> = diags
         .iter()
-        .filter(|d| d.severity == Severity::Error)
+        .filter(|d| d.level == Level::Error)
         .map(|d| format!("{}: {}", d.file.display(), d.message))
         .collect();
     if !errors.is_empty() {
@@ -45,24 +46,25 @@ pub fn resolve_import(root: &Path, rel: &str) -> Result<PathBuf, Problem> {
 
 /// Refuses an import root that holds the data directory or lies inside it: a program
 /// path could then name the ledgers, their signing keys or the database.
-pub fn check_import_root(settings: &crate::state::Settings) -> anyhow::Result<()> {
+pub fn check_import_root(settings: &crate::state::Settings) -> Result<(), ServerError> {
     let Some(root) = &settings.import_root else {
         return Ok(());
     };
     let root = root
         .canonicalize()
-        .map_err(|e| anyhow::anyhow!("import root {}: {e}", root.display()))?;
+        .map_err(|source| ServerError::ImportRoot {
+            path: root.clone(),
+            source,
+        })?;
     let data = settings
         .data
         .canonicalize()
-        .map_err(|e| anyhow::anyhow!("data directory {}: {e}", settings.data.display()))?;
+        .map_err(|source| ServerError::Data {
+            path: settings.data.clone(),
+            source,
+        })?;
     if data.starts_with(&root) || root.starts_with(&data) {
-        anyhow::bail!(
-            "the import root {} and the data directory {} overlap; programs could then \
-             name ledgers and signing keys: keep them apart",
-            root.display(),
-            data.display()
-        );
+        return Err(ServerError::Overlap { root, data });
     }
     Ok(())
 }
@@ -157,7 +159,7 @@ pub async fn create(
 
 /// Opens every workspace in the store. One whose program no longer loads is skipped with
 /// an error in the log, so one broken program does not take down the others.
-pub async fn open_all(state: &Shared) -> anyhow::Result<()> {
+pub async fn open_all(state: &Shared) -> Result<(), ServerError> {
     for ws in state.store.workspaces().await? {
         let program = match load_program(Path::new(&ws.program_source)) {
             Ok((p, _)) => p,
@@ -166,7 +168,10 @@ pub async fn open_all(state: &Shared) -> anyhow::Result<()> {
                 continue;
             }
         };
-        let live = Live::open(&state.store, ws, &state.settings.data, program).await?;
+        let slug = ws.slug.clone();
+        let live = Live::open(&state.store, ws, &state.settings.data, program)
+            .await
+            .map_err(|source| ServerError::Workspace { slug, source })?;
         state.insert_live(live);
     }
     Ok(())

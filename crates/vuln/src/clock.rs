@@ -2,20 +2,9 @@
 
 use crate::{FindingEvent, FindingSet, Status};
 use covenant_engine::finding::{FindingClock, FindingState, SlaTerms};
-use covenant_model::commitment::Severity;
 use jiff::Timestamp;
 use serde_json::Value;
 use std::collections::HashMap;
-
-pub fn severity(s: crate::Severity) -> Severity {
-    match s {
-        crate::Severity::Critical => Severity::Critical,
-        crate::Severity::High => Severity::High,
-        crate::Severity::Medium => Severity::Medium,
-        crate::Severity::Low => Severity::Low,
-        crate::Severity::None => Severity::None,
-    }
-}
 
 fn time(s: &str) -> Option<Timestamp> {
     s.parse::<Timestamp>().ok().or_else(|| {
@@ -86,7 +75,7 @@ pub fn from_values(values: &[(u64, Value)]) -> Vec<FindingClock> {
                 id: f.id.clone(),
                 title: format!("{} in {}", f.vulnerability(), f.component.name),
                 score: rating.score,
-                severity: severity(rating.severity),
+                severity: rating.severity,
                 first_detected: time(&f.first_detected)?,
                 terms: terms.get(&f.id).copied(),
                 responded_at: responded.get(&f.id).copied(),
@@ -127,11 +116,9 @@ pub fn record_terms(
             continue;
         };
         let rating = f.rating();
-        let Some(terms) = covenant_engine::evaluate::terms_for(
-            &commitment.value,
-            rating.score,
-            severity(rating.severity),
-        ) else {
+        let Some(terms) =
+            covenant_engine::evaluate::terms_for(&commitment.value, rating.score, rating.severity)
+        else {
             continue;
         };
         if let (Some(m), Ok(json)) = (v.as_object_mut(), serde_json::to_value(terms)) {

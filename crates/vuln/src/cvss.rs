@@ -1,7 +1,7 @@
 //! CVSS vectors: parsing, the base score, and the check that a vector is the version its container
 //! says it is. Scores drive SLA bands, so a v3 score filed as v4 (or the reverse) must not slip through.
 
-use crate::severity::Severity;
+use covenant_model::Severity;
 use serde::{Deserialize, Serialize};
 use std::str::FromStr;
 

@@ -7,7 +7,7 @@ use crate::component::Component;
 use crate::cvss::CvssScore;
 use crate::finding::component_key;
 use crate::observation::{Observation, Source, VexAssertion, id_rank};
-use crate::severity::Severity;
+use covenant_model::Severity;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Observations merged into one would-be finding.

@@ -6,7 +6,7 @@ use crate::cvss::{CvssError, CvssScore, Declared};
 use crate::dedupe::{Merged, merge_owned};
 use crate::finding::{Finding, FindingSet, Status, finding_id};
 use crate::observation::{Justification, Observation, Source, VexState};
-use crate::severity::Severity;
+use covenant_model::Severity;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeSet, HashMap, HashSet};
 

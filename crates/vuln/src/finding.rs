@@ -4,7 +4,7 @@
 use crate::component::Component;
 use crate::cvss::{CvssScore, CvssVersion, best};
 use crate::observation::{Justification, Source, id_rank};
-use crate::severity::Severity;
+use covenant_model::Severity;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 

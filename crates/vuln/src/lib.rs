@@ -3,7 +3,8 @@
 //!   ([`mod@import`]; one importer per format);
 //! - package URLs and per-ecosystem version ordering ([`component`], [`version`]);
 //! - matching components against OSV advisories ([`osv`]);
-//! - CVSS v3.x/v4.0 scoring and the declared-version check ([`cvss`], [`severity`]);
+//! - CVSS v3.x/v4.0 scoring and the declared-version check ([`cvss`]; the
+//!   [`Severity`] scale itself is the model's);
 //! - the merge rule that makes one finding per (vulnerability, component, version) ([`dedupe`]);
 //! - findings, their status, the events the ledger records and the fold that rebuilds state
 //!   from them ([`finding`], [`event`]); the inputs the engine's SLA clocks need ([`sla`]);
@@ -24,11 +25,11 @@ pub mod finding;
 pub mod import;
 pub mod observation;
 pub mod osv;
-pub mod severity;
 pub mod sla;
 pub mod version;
 
 pub use component::Component;
+pub use covenant_model::Severity;
 pub use event::{
     FindingEvent, FoldError, IngestOptions, TriageRequest, fold, plan_ingest, plan_ingest_owned,
     triage,
@@ -39,5 +40,4 @@ pub use import::{Import, ImportError, detect, import, import_value};
 pub use json::ShapeError;
 pub use observation::{Format, Justification, Observation, Source, VexAssertion, VexState};
 pub use osv::{AdvisoryDb, MatchOptions, MatchReport, OsvRecord, Skipped};
-pub use severity::Severity;
 pub use sla::{SlaInput, assign_sla, clock_json};

@@ -3,7 +3,7 @@
 
 use crate::component::Component;
 use crate::cvss::CvssScore;
-use crate::severity::Severity;
+use covenant_model::Severity;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use std::fmt;

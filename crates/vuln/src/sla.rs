@@ -81,7 +81,7 @@ mod tests {
     use crate::component::Component;
     use crate::event::{FindingEvent, fold};
     use crate::observation::{Format, Source};
-    use crate::severity::Severity;
+    use covenant_model::Severity;
 
     fn opened(id: &str, at: &str, cvss: &[&str]) -> FindingEvent {
         FindingEvent::Opened {

@@ -6,7 +6,7 @@ use crate::exit;
 use crate::report;
 use crate::state::{self, DataDir};
 use covenant_engine::gate::{self, Violation};
-use covenant_model::{Severity, Sources};
+use covenant_model::{Level, Sources};
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
 
@@ -39,10 +39,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         }
     };
     let (program, diags) = covenant_model::check(&sources);
-    let errors = diags
-        .iter()
-        .filter(|d| d.severity == Severity::Error)
-        .count();
+    let errors = diags.iter().filter(|d| d.level == Level::Error).count();
     let data = args.data.resolve(&args.program);
     let state = state::read_state(&data)?;
     let gated = errors == 0 && (state.ledger_found || args.gate);
@@ -54,12 +51,11 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
             .as_ref()
             .map(|m| m.value.gate.clone())
             .unwrap_or_default();
-        let severities: std::collections::HashMap<&str, covenant_model::commitment::Severity> =
-            state
-                .findings
-                .iter()
-                .map(|f| (f.id.as_str(), f.severity))
-                .collect();
+        let severities: std::collections::HashMap<&str, covenant_model::Severity> = state
+            .findings
+            .iter()
+            .map(|f| (f.id.as_str(), f.severity))
+            .collect();
         gate::violations(&eval, &policy, &|id| severities.get(id).copied())
     } else {
         Vec::new()
@@ -120,11 +116,7 @@ fn xml(s: &str) -> String {
 /// JUnit XML: one test case per diagnostic and gate violation, failing ones marked.
 /// Written by hand: the JUnit crates pull in chrono and UUIDs for features we do not use.
 fn junit(program: &Path, diags: &[covenant_model::Diagnostic], violations: &[Violation]) -> String {
-    let failures = diags
-        .iter()
-        .filter(|d| d.severity == Severity::Error)
-        .count()
-        + violations.len();
+    let failures = diags.iter().filter(|d| d.level == Level::Error).count() + violations.len();
     let tests = (diags.len() + violations.len()).max(1);
     let mut out = String::new();
     let _ = writeln!(out, r#"<?xml version="1.0" encoding="UTF-8"?>"#);
@@ -151,7 +143,7 @@ fn junit(program: &Path, diags: &[covenant_model::Diagnostic], violations: &[Vio
             d.span.column,
             d.code
         );
-        if d.severity == Severity::Error {
+        if d.level == Level::Error {
             let _ = writeln!(
                 out,
                 r#"    <testcase classname="validation" name="{}"><failure message="{}">{}</failure></testcase>"#,

@@ -264,13 +264,10 @@ fn awaiting<'a>(program: &Program, findings: &'a FindingSet) -> Vec<&'a Finding>
         .iter()
         .filter(|f| matches!(f.status, FindingStatus::Open))
         .filter(|f| {
-            let severity = f.rating().severity.as_str();
+            let severity = f.rating().severity;
             program.commitments.iter().any(|c| {
                 c.value.notice.as_ref().is_some_and(|n| {
-                    n.trigger == NoticeTrigger::Vulnerability
-                        && n.severities
-                            .iter()
-                            .any(|s| s.label().eq_ignore_ascii_case(severity))
+                    n.trigger == NoticeTrigger::Vulnerability && n.severities.contains(&severity)
                 })
             })
         })

@@ -4,7 +4,7 @@ use crate::exit;
 use crate::report;
 use anyhow::Context;
 use covenant_engine::claim::{Claim, ClaimState};
-use covenant_model::{Severity, Sources};
+use covenant_model::{Level, Sources};
 use covenant_publish::snapshot::{self, Snapshot};
 use covenant_publish::{Options, Since};
 use std::path::{Path, PathBuf};
@@ -42,7 +42,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         }
     };
     let (program, diags) = covenant_model::check(&sources);
-    if diags.iter().any(|d| d.severity == Severity::Error) {
+    if diags.iter().any(|d| d.level == Level::Error) {
         eprint!("{}", report::render(&args.program, &sources, &diags));
         eprintln!("error: the program is invalid; fix the problems above before publishing");
         return Ok(exit::USAGE);
@@ -150,7 +150,7 @@ fn earlier_snapshot(program: &Path, since: &str) -> anyhow::Result<Snapshot> {
     }
     let sources = sources_at_revision(program, since)?;
     let (old, diags) = covenant_model::check(&sources);
-    if diags.iter().any(|d| d.severity == Severity::Error) {
+    if diags.iter().any(|d| d.level == Level::Error) {
         anyhow::bail!(
             "the program at {since} does not load ({} errors)",
             diags.len()

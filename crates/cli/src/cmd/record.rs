@@ -6,7 +6,7 @@ use crate::cmd::ledger::{DEFAULT_ORIGIN, DataArgs, emit};
 use crate::exit;
 use anyhow::Context;
 use covenant_model::commitment::NoticeTrigger;
-use covenant_model::{Severity, Sources};
+use covenant_model::{Level, Sources};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 
@@ -123,7 +123,7 @@ fn non_empty(what: &str, s: &str) -> anyhow::Result<()> {
 fn notice_terms(dir: &Path) -> Option<(String, String)> {
     let sources = Sources::read_dir(dir).ok()?;
     let (program, diags) = covenant_model::check(&sources);
-    if diags.iter().any(|d| d.severity == Severity::Error) {
+    if diags.iter().any(|d| d.level == Level::Error) {
         return None;
     }
     program.commitments.iter().find_map(|c| {

@@ -3,7 +3,7 @@
 //! well-formedness check for the SVG diagrams.
 #![allow(dead_code)]
 
-use covenant_model::{Severity, Sources};
+use covenant_model::{Level, Sources};
 use covenant_publish::{Options, Output};
 use std::path::PathBuf;
 
@@ -20,7 +20,7 @@ pub fn publish_example(name: &str) -> Output {
     let (program, diags) = covenant_model::check(&sources);
     let errors: Vec<String> = diags
         .iter()
-        .filter(|d| d.severity == Severity::Error)
+        .filter(|d| d.level == Level::Error)
         .map(ToString::to_string)
         .collect();
     assert!(errors.is_empty(), "example {name} is invalid: {errors:#?}");

@@ -6,7 +6,7 @@ use crate::component::Component;
 use crate::cvss::{CvssVersion, Declared};
 use crate::json::{Path, expect_object, opt_array, opt_number, opt_str, opt_text, req_str};
 use crate::observation::{Format, Justification, Observation, Source, VexAssertion, VexState};
-use crate::severity::Severity;
+use covenant_model::Severity;
 use serde_json::Value;
 use std::borrow::Cow;
 use std::collections::HashMap;

@@ -6,7 +6,7 @@ use crate::component::Component;
 use crate::cvss::{CvssVersion, Declared};
 use crate::json::{Path, expect_object, opt_array, opt_text, req_array, req_str};
 use crate::observation::{Format, Justification, Observation, Source, VexAssertion, VexState};
-use crate::severity::Severity;
+use covenant_model::Severity;
 use serde_json::Value;
 
 pub(super) fn import(ctx: &mut Ctx<'_>, doc: &Value) -> Result<Import, Fail> {

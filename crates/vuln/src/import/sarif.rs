@@ -12,7 +12,7 @@ use crate::json::{
     Path, expect_object, opt_array, opt_number, opt_str, opt_text, req_array, req_str,
 };
 use crate::observation::{Format, Observation, Source, ids_in_text};
-use crate::severity::Severity;
+use covenant_model::Severity;
 use serde_json::Value;
 use std::collections::HashMap;
 
