@@ -1,6 +1,5 @@
 //! Creating and opening live workspaces from their programs.
 
-use crate::ServerError;
 use crate::live::Live;
 use crate::problem::Problem;
 use crate::state::Shared;
@@ -46,25 +45,24 @@ pub fn resolve_import(root: &Path, rel: &str) -> Result<PathBuf, Problem> {
 
 /// Refuses an import root that holds the data directory or lies inside it: a program
 /// path could then name the ledgers, their signing keys or the database.
-pub fn check_import_root(settings: &crate::state::Settings) -> Result<(), ServerError> {
+pub fn check_import_root(settings: &crate::state::Settings) -> anyhow::Result<()> {
     let Some(root) = &settings.import_root else {
         return Ok(());
     };
     let root = root
         .canonicalize()
-        .map_err(|source| ServerError::ImportRoot {
-            path: root.clone(),
-            source,
-        })?;
+        .map_err(|e| anyhow::anyhow!("import root {}: {e}", root.display()))?;
     let data = settings
         .data
         .canonicalize()
-        .map_err(|source| ServerError::Data {
-            path: settings.data.clone(),
-            source,
-        })?;
+        .map_err(|e| anyhow::anyhow!("data directory {}: {e}", settings.data.display()))?;
     if data.starts_with(&root) || root.starts_with(&data) {
-        return Err(ServerError::Overlap { root, data });
+        anyhow::bail!(
+            "the import root {} and the data directory {} overlap; programs could then \
+             name ledgers and signing keys: keep them apart",
+            root.display(),
+            data.display()
+        );
     }
     Ok(())
 }
@@ -159,7 +157,7 @@ pub async fn create(
 
 /// Opens every workspace in the store. One whose program no longer loads is skipped with
 /// an error in the log, so one broken program does not take down the others.
-pub async fn open_all(state: &Shared) -> Result<(), ServerError> {
+pub async fn open_all(state: &Shared) -> anyhow::Result<()> {
     for ws in state.store.workspaces().await? {
         let program = match load_program(Path::new(&ws.program_source)) {
             Ok((p, _)) => p,
@@ -168,10 +166,7 @@ pub async fn open_all(state: &Shared) -> Result<(), ServerError> {
                 continue;
             }
         };
-        let slug = ws.slug.clone();
-        let live = Live::open(&state.store, ws, &state.settings.data, program)
-            .await
-            .map_err(|source| ServerError::Workspace { slug, source })?;
+        let live = Live::open(&state.store, ws, &state.settings.data, program).await?;
         state.insert_live(live);
     }
     Ok(())
