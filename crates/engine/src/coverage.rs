@@ -4,7 +4,7 @@
 //! view of Annex A together with the program's applicability decisions.
 
 use crate::Evaluation;
-use crate::claim::ClaimState;
+use crate::claim::{ClaimKind, ClaimState};
 use covenant_model::Program;
 use covenant_model::crosswalk::{self, Crosswalk, Relationship};
 use covenant_model::framework::{Catalog, Registry};
@@ -126,7 +126,8 @@ pub fn coverage(program: &Program, eval: &Evaluation, framework: &str) -> Option
     let claims: HashMap<&str, ClaimState> = eval
         .claims
         .iter()
-        .filter_map(|c| Some((c.id.strip_prefix("control:")?, c.state)))
+        .filter(|c| c.id.kind() == ClaimKind::Control)
+        .map(|c| (c.id.subject(), c.state))
         .collect();
     let area_criteria: HashMap<&str, &Vec<String>> = program
         .areas

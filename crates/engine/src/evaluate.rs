@@ -193,13 +193,13 @@ pub(crate) fn cadence_obligations(
         .map_or(manifest.value.version.effective.0, |d| d.0);
     let cal = &ctx.default_calendar;
     let today = cal.local_date(ctx.now);
-    let kinds: Vec<String> = control.evidence.iter().map(|e| kind_name(e.kind)).collect();
+    let kinds: Vec<&str> = control.evidence.iter().map(|e| e.kind.as_str()).collect();
     let items: Vec<&Item> = ctx
         .evidence
         .get(control.id.as_str())
         .map(|v| {
             v.iter()
-                .filter(|i| kinds.is_empty() || kinds.iter().any(|k| k == i.kind))
+                .filter(|i| kinds.is_empty() || kinds.contains(&i.kind))
                 .collect()
         })
         .unwrap_or_default();
@@ -266,13 +266,6 @@ pub(crate) fn cadence_obligations(
     Ok(())
 }
 
-pub fn kind_name(k: covenant_model::control::EvidenceKind) -> String {
-    serde_json::to_value(k)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default()
-}
-
 pub(crate) fn evidence_obligations(
     ctx: &Context,
     control: &Control,
@@ -281,7 +274,7 @@ pub(crate) fn evidence_obligations(
     let cal = &ctx.default_calendar;
     for req in &control.evidence {
         let Some(fresh) = req.fresh_for else { continue };
-        let kind = kind_name(req.kind);
+        let kind = req.kind.as_str();
         let id = format!("evidence:{}:{}", control.id, kind);
         let latest = ctx
             .evidence

@@ -59,7 +59,7 @@ pub fn violations(
             .filter(|c| c.state == ClaimState::Unbacked)
         {
             out.push(Violation {
-                id: c.id.clone(),
+                id: c.id.to_string(),
                 rule: "unbacked-claim",
                 message: format!("\"{}\" is not backed: {}", c.text, c.reasons.join("; ")),
             });

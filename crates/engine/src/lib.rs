@@ -11,7 +11,7 @@ pub mod finding;
 pub mod gate;
 pub mod obligation;
 
-use claim::{Claim, ClaimKind, ClaimState, ControlHealth};
+use claim::{Claim, ClaimId, ClaimKind, ClaimState, ControlHealth};
 use covenant_model::Program;
 use evaluate::{Context, EvalError, vendor_duty};
 use event::Event;
@@ -37,8 +37,8 @@ impl Evaluation {
             .count()
     }
 
-    pub fn claim(&self, id: &str) -> Option<&Claim> {
-        self.claims.iter().find(|c| c.id == id)
+    pub fn claim(&self, id: &ClaimId) -> Option<&Claim> {
+        self.claims.iter().find(|c| &c.id == id)
     }
 }
 
@@ -94,9 +94,7 @@ pub fn evaluate(
             ClaimState::Unbacked
         };
         claims.push(Claim {
-            id: format!("control:{}", c.id),
-            kind: ClaimKind::Control,
-            subject: c.id.clone(),
+            id: ClaimId::control(&c.id),
             text: c.statement.clone(),
             state,
             reasons,
@@ -108,7 +106,7 @@ pub fn evaluate(
         for id in &cm.controls {
             if let Some(cl) = claims
                 .iter()
-                .find(|cl| cl.kind == ClaimKind::Control && &cl.subject == id)
+                .find(|cl| cl.id.kind() == ClaimKind::Control && cl.id.subject() == id)
             {
                 supported |= cl.state != ClaimState::Unsupported;
                 reasons.extend(cl.reasons.iter().map(|r| format!("control {id}: {r}")));
@@ -131,9 +129,7 @@ pub fn evaluate(
             ClaimState::Unsupported
         };
         claims.push(Claim {
-            id: format!("commitment:{}", cm.id),
-            kind: ClaimKind::Commitment,
-            subject: cm.id.clone(),
+            id: ClaimId::commitment(&cm.id),
             text: cm.statement.clone(),
             state,
             reasons,

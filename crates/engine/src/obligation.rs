@@ -20,7 +20,7 @@ pub enum ObligationKind {
 
 impl ObligationKind {
     /// The name in JSON, URLs and filters (as serialized).
-    pub fn name(self) -> &'static str {
+    pub fn as_str(self) -> &'static str {
         match self {
             ObligationKind::Cadence => "cadence",
             ObligationKind::Evidence => "evidence",
@@ -47,7 +47,7 @@ pub enum Status {
 
 impl Status {
     /// The name in JSON, URLs and filters (as serialized).
-    pub fn name(self) -> &'static str {
+    pub fn as_str(self) -> &'static str {
         match self {
             Status::Met => "met",
             Status::Waived => "waived",
@@ -114,11 +114,11 @@ mod tests {
     fn names_are_the_serialized_names() {
         use Status::*;
         for s in [Met, Waived, Upcoming, DueSoon, Missed, Overdue] {
-            assert_eq!(serde_json::to_value(s).ok(), Some(s.name().into()));
+            assert_eq!(serde_json::to_value(s).ok(), Some(s.as_str().into()));
         }
         use ObligationKind::*;
         for k in [Cadence, Evidence, Response, Remediation, Notice] {
-            assert_eq!(serde_json::to_value(k).ok(), Some(k.name().into()));
+            assert_eq!(serde_json::to_value(k).ok(), Some(k.as_str().into()));
         }
     }
 }

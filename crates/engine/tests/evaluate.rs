@@ -2,7 +2,7 @@
 mod common;
 
 use common::{program, program_with, ts};
-use covenant_engine::claim::{ClaimState, Health};
+use covenant_engine::claim::{ClaimId, ClaimState, Health};
 use covenant_engine::event::Event;
 use covenant_engine::finding::{FindingClock, FindingState};
 use covenant_engine::gate;
@@ -76,7 +76,7 @@ fn missing_review_goes_overdue_after_grace_and_is_superseded_by_a_later_one() {
     let p = program();
     let e = evaluate(&p, &[], &[], ts("2026-04-16T00:00:00Z")).unwrap();
     assert_eq!(status(&e, "cadence:AR:2026-04-01"), Status::Overdue);
-    let claim = e.claim("control:AR").unwrap();
+    let claim = e.claim(&ClaimId::control("AR")).unwrap();
     assert_eq!(claim.state, ClaimState::Unbacked);
     assert!(
         claim.reasons.iter().any(|r| r.contains("2026-04-01")),
@@ -94,7 +94,10 @@ fn missing_review_goes_overdue_after_grace_and_is_superseded_by_a_later_one() {
     let later = evaluate(&p, &events, &[], ts("2026-07-20T00:00:00Z")).unwrap();
     assert_eq!(status(&later, "cadence:AR:2026-04-01"), Status::Missed);
     assert_eq!(status(&later, "cadence:AR:2026-07-01"), Status::Met);
-    assert_eq!(later.claim("control:AR").unwrap().state, ClaimState::Backed);
+    assert_eq!(
+        later.claim(&ClaimId::control("AR")).unwrap().state,
+        ClaimState::Backed
+    );
 }
 
 #[test]
@@ -153,9 +156,9 @@ fn customer_owned_controls_are_not_vendor_obligations() {
             .iter()
             .all(|o| o.control.as_deref() != Some("CU"))
     );
-    assert!(e.claim("control:CU").is_none());
+    assert!(e.claim(&ClaimId::control("CU")).is_none());
     assert_eq!(
-        e.claim("control:PT").unwrap().state,
+        e.claim(&ClaimId::control("PT")).unwrap().state,
         ClaimState::Backed,
         "annual test not yet due in 2026"
     );
@@ -220,7 +223,7 @@ fn sla_clocks_follow_the_band_and_breach() {
     );
     assert_eq!(advisory.status, Status::Overdue);
     assert_eq!(
-        e.claim("commitment:sla").unwrap().state,
+        e.claim(&ClaimId::commitment("sla")).unwrap().state,
         ClaimState::Unbacked
     );
     let mut fixed = confirmed.clone();

@@ -37,6 +37,9 @@ pub enum Error {
     Poisoned,
     #[error("entry {seq} does not exist (the ledger has {size} entries)")]
     NoSuchEntry { seq: u64, size: u64 },
+    /// A signing key is never overwritten unasked: checkpoints it signed could no longer be extended.
+    #[error("{0} already exists")]
+    KeyExists(PathBuf),
     #[error("invalid origin {0:?}: one line, non-empty, no '+' or spaces")]
     Origin(String),
     #[error("invalid {field}: {message}")]

@@ -14,13 +14,7 @@ pub fn keygen(layout: &Layout, name: &str, force: bool) -> Result<NoteVerifier> 
     let signer = NoteSigner::generate(name)?;
     let sk = layout.signer_key();
     if sk.exists() && !force {
-        return Err(Error::Field {
-            field: "key",
-            message: format!(
-                "{} already exists (use --force to replace it)",
-                sk.display()
-            ),
-        });
+        return Err(Error::KeyExists(sk));
     }
     let dir = layout.keys();
     std::fs::create_dir_all(&dir).at(&dir)?;

@@ -75,3 +75,33 @@ pub enum EvidenceKind {
     /// A link to a record kept elsewhere (a ticket, a change record).
     Url,
 }
+
+impl EvidenceKind {
+    pub const ALL: [EvidenceKind; 7] = [
+        EvidenceKind::Attestation,
+        EvidenceKind::Document,
+        EvidenceKind::Report,
+        EvidenceKind::CommandOutput,
+        EvidenceKind::Log,
+        EvidenceKind::Configuration,
+        EvidenceKind::Url,
+    ];
+
+    /// The name in YAML and in the ledger's evidence entries (as serialized).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EvidenceKind::Attestation => "attestation",
+            EvidenceKind::Document => "document",
+            EvidenceKind::Report => "report",
+            EvidenceKind::CommandOutput => "command-output",
+            EvidenceKind::Log => "log",
+            EvidenceKind::Configuration => "configuration",
+            EvidenceKind::Url => "url",
+        }
+    }
+
+    /// The kind with this name, exactly as written in YAML.
+    pub fn parse(s: &str) -> Option<EvidenceKind> {
+        EvidenceKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}

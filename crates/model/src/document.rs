@@ -60,7 +60,7 @@ impl DocumentKind {
     ];
 
     /// The kebab-case name used in YAML and as the output file stem.
-    pub fn name(self) -> &'static str {
+    pub fn as_str(self) -> &'static str {
         match self {
             DocumentKind::Matrix => "matrix",
             DocumentKind::Responsibilities => "responsibilities",

@@ -10,6 +10,7 @@ pub mod render;
 pub mod snapshot;
 pub mod view;
 
+use covenant_engine::claim::{ClaimId, ClaimState};
 use covenant_model::Program;
 use covenant_model::document::DocumentKind;
 use minijinja::Value;
@@ -42,9 +43,8 @@ pub struct Since {
 #[derive(Debug, Clone, Default)]
 pub struct Options {
     pub since: Option<Since>,
-    /// Claim states by claim id (`control:ID` → `backed` | `unbacked` | `unsupported`), from
-    /// the engine; documents mark each claim with it. Empty: no marks.
-    pub claims: BTreeMap<String, String>,
+    /// Claim states from the engine; documents mark each claim with its state. Empty: no marks.
+    pub claims: BTreeMap<ClaimId, ClaimState>,
     /// Framework coverage from the engine; one page (and JSON file) per framework, and the
     /// Statement of Applicability for ISO/IEC 27001.
     pub coverage: Vec<covenant_engine::coverage::Coverage>,
@@ -194,15 +194,15 @@ pub fn publish(program: &Program, options: &Options) -> Result<Output, PublishEr
                 }
                 let markdown = render("boundaries.md.j2", common(&title))?;
                 pages.push(Page {
-                    file: kind.name().into(),
+                    file: kind.as_str().into(),
                     title,
                     markdown,
                 });
             }
             _ => {
-                let markdown = render(&format!("{}.md.j2", kind.name()), common(&title))?;
+                let markdown = render(&format!("{}.md.j2", kind.as_str()), common(&title))?;
                 pages.push(Page {
-                    file: kind.name().into(),
+                    file: kind.as_str().into(),
                     title,
                     markdown,
                 });

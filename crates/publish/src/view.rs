@@ -1,6 +1,7 @@
 //! The view of a program that templates see: references resolved, ownership laid out per
 //! deployment model, numbers written as words. Everything is ordered, so output is stable.
 
+use covenant_engine::claim::{ClaimId, ClaimState};
 use covenant_model::Program;
 use covenant_model::commitment::Commitment;
 use covenant_model::criteria;
@@ -104,7 +105,7 @@ pub struct ControlView {
     pub criteria: Vec<CriterionView>,
     pub cadence: Option<String>,
     /// Whether the statement is backed right now: `backed`, `unbacked`, `unsupported`.
-    pub claim: Option<String>,
+    pub claim: Option<ClaimState>,
     /// Ownership per deployment model id.
     pub owners: BTreeMap<String, PartyView>,
 }
@@ -124,7 +125,7 @@ pub struct CommitmentView {
     pub statement: String,
     /// The numbers of the promise in one line ("respond within 24 hours").
     pub terms: Vec<String>,
-    pub claim: Option<String>,
+    pub claim: Option<ClaimState>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -134,7 +135,7 @@ pub struct SlaView {
     pub statement: String,
     pub bands: Vec<BandView>,
     pub release_horizon: Option<String>,
-    pub claim: Option<String>,
+    pub claim: Option<ClaimState>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -266,8 +267,8 @@ fn terms(c: &Commitment) -> Vec<String> {
 
 impl View {
     /// Builds the view of a valid program. Only call it on a program without errors.
-    /// `claims` maps claim ids (`control:ID`, `commitment:ID`) to their state, when known.
-    pub fn of(program: &Program, claims: &BTreeMap<String, String>) -> Option<View> {
+    /// `claims` holds the state of each claim, when known.
+    pub fn of(program: &Program, claims: &BTreeMap<ClaimId, ClaimState>) -> Option<View> {
         let m = &program.manifest.as_ref()?.value;
         let mut models: Vec<ModelView> = m
             .deployment_models
@@ -303,7 +304,7 @@ impl View {
                         statement: c.value.statement.clone(),
                         criteria: c.value.criteria.iter().map(|r| criterion(r)).collect(),
                         cadence: c.value.cadence.map(|c| c.to_string()),
-                        claim: claims.get(&format!("control:{}", c.value.id)).cloned(),
+                        claim: claims.get(&ClaimId::control(&c.value.id)).copied(),
                         owners: c
                             .value
                             .responsibility
@@ -335,7 +336,7 @@ impl View {
                     })
                     .collect(),
                 release_horizon: s.release_horizon.map(|h| h.to_string()),
-                claim: claims.get(&format!("commitment:{}", c.value.id)).cloned(),
+                claim: claims.get(&ClaimId::commitment(&c.value.id)).copied(),
             })
         });
         let mut frameworks: BTreeMap<String, AlignmentView> = BTreeMap::new();
@@ -417,7 +418,7 @@ impl View {
                     title: c.value.title.clone(),
                     statement: c.value.statement.clone(),
                     terms: terms(&c.value),
-                    claim: claims.get(&format!("commitment:{}", c.value.id)).cloned(),
+                    claim: claims.get(&ClaimId::commitment(&c.value.id)).copied(),
                 })
                 .collect(),
             sla,

@@ -328,7 +328,7 @@ async fn forms_need_the_csrf_field_and_record_in_the_ledger() {
         .get(&id)
         .unwrap()
         .status
-        .name();
+        .as_str();
     assert_eq!(status, "not_affected");
     // A refused triage is explained on the page, not recorded.
     let refused = [

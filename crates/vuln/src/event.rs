@@ -389,7 +389,7 @@ pub enum TriageError {
     MissingJustification(String),
     #[error("unknown justification {0:?}")]
     UnknownJustification(String),
-    #[error("status risk_accepted needs --reason, --approver and --until")]
+    #[error("status risk_accepted needs a reason, an approver and an expiry date (until)")]
     IncompleteRiskAcceptance,
     #[error("{0:?} is not an RFC 3339 date (YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ)")]
     BadDate(String),

@@ -39,7 +39,7 @@ pub enum Status {
 }
 
 impl Status {
-    pub fn name(&self) -> &'static str {
+    pub fn as_str(&self) -> &'static str {
         match self {
             Status::Open => "open",
             Status::Triaged { .. } => "triaged",

@@ -118,12 +118,21 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
 
 /// The evidence kinds controls can require (see `EvidenceKind` in the model).
 fn parse_kind(s: &str) -> Result<String, String> {
-    match serde_json::from_value::<covenant_model::control::EvidenceKind>(
-        serde_json::Value::String(s.to_string()),
-    ) {
-        Ok(_) => Ok(s.to_string()),
-        Err(_) => Err(format!(
-            "`{s}` is not an evidence kind; use attestation, document, report, command-output, log, configuration or url"
+    use covenant_model::control::EvidenceKind;
+    match EvidenceKind::parse(s) {
+        Some(k) => Ok(k.as_str().to_string()),
+        None => Err(format!(
+            "`{s}` is not an evidence kind; use {}",
+            words(&EvidenceKind::ALL.map(EvidenceKind::as_str))
         )),
+    }
+}
+
+/// `a, b or c`.
+fn words(items: &[&str]) -> String {
+    match items.split_last() {
+        Some((last, [])) => last.to_string(),
+        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+        None => String::new(),
     }
 }

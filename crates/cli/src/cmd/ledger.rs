@@ -179,7 +179,12 @@ fn keygen(c: &DataArgs, name: Option<String>, force: bool) -> anyhow::Result<u8>
             .map(|s| s.trim().to_string())
             .unwrap_or_else(|_| DEFAULT_ORIGIN.to_string()),
     };
-    let v = keys::keygen(&layout, &name, force)?;
+    let v = match keys::keygen(&layout, &name, force) {
+        Err(e @ covenant_ledger::Error::KeyExists(_)) => {
+            anyhow::bail!("{e} (use --force to replace it)")
+        }
+        r => r?,
+    };
     emit(
         c.json,
         &json!({"verifier_key": v.to_key_string(), "signer_key_file": layout.signer_key(), "verifier_key_file": layout.verifier_key()}),

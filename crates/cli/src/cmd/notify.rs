@@ -395,7 +395,7 @@ fn body(program: &Program, d: &Due) -> String {
     }
     let (score, vector) = match (&r.score, &r.basis) {
         (Some(score), covenant_vuln::RatingBasis::Cvss { version, vector }) => (
-            format!(" (CVSS {} base score {score:.1})", version_label(version)),
+            format!(" (CVSS {} base score {score:.1})", version.as_str()),
             Some(vector),
         ),
         (Some(score), _) => (format!(" (CVSS base score {score:.1})"), None),
@@ -472,13 +472,6 @@ fn wrap(text: &str, indent: usize) -> String {
         width += word.len();
     }
     out
-}
-
-fn version_label(v: &covenant_vuln::cvss::CvssVersion) -> String {
-    serde_json::to_value(v)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default()
 }
 
 fn utc(t: Timestamp) -> String {

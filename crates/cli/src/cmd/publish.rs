@@ -93,17 +93,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         );
         return Ok(exit::VIOLATIONS);
     }
-    let claims = judged
-        .iter()
-        .map(|c| {
-            let state = match c.state {
-                ClaimState::Backed => "backed",
-                ClaimState::Unbacked => "unbacked",
-                ClaimState::Unsupported => "unsupported",
-            };
-            (c.id.clone(), state.to_string())
-        })
-        .collect();
+    let claims = judged.iter().map(|c| (c.id.clone(), c.state)).collect();
     let coverage = crate::cmd::coverage::all(&program, &eval);
     let output = covenant_publish::publish(
         &program,

@@ -6,6 +6,7 @@
 use crate::exit;
 use anyhow::{Context, bail};
 use covenant_ledger::Ledger;
+use covenant_vuln::event::TriageError;
 use covenant_vuln::{
     AdvisoryDb, ExportMeta, FindingEvent, FindingSet, Import, IngestOptions, MatchOptions,
     Observation, Severity, Status, TriageRequest, export, fold, import, plan_ingest_owned, triage,
@@ -442,7 +443,7 @@ fn list(
     let set = state(data)?;
     let selected: Vec<_> = set
         .iter()
-        .filter(|f| status.is_none_or(|s| f.status.name() == s))
+        .filter(|f| status.is_none_or(|s| f.status.as_str() == s))
         .filter(|f| severity.is_none_or(|s| f.rating().severity == s))
         .collect();
     if as_json {
@@ -461,7 +462,7 @@ fn list(
         );
         println!(
             "{:<13} {:<9} {:>4}  {}  first {}  [{}]",
-            f.status.name(),
+            f.status.as_str(),
             severity,
             score,
             f.id,
@@ -510,7 +511,7 @@ fn show(data: &Path, as_json: bool, id: &str) -> anyhow::Result<u8> {
         println!("  severity:       {}{score}{flag}", r.severity);
         println!(
             "  status:         {} since {}",
-            f.status.name(),
+            f.status.as_str(),
             f.status_since
         );
         println!(
@@ -551,6 +552,14 @@ fn triage_cmd(
         Ok(e) => e,
         Err(e) => {
             eprintln!("error: {e}");
+            // The domain names the fields; here they are flags.
+            match e {
+                TriageError::IncompleteRiskAcceptance => {
+                    eprintln!("hint: pass --reason, --approver and --until");
+                }
+                TriageError::MissingJustification(_) => eprintln!("hint: pass --justification"),
+                _ => {}
+            }
             return Ok(exit::USAGE);
         }
     };

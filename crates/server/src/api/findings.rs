@@ -47,7 +47,7 @@ pub fn row(f: &Finding) -> FindingRow {
         title: format!("{} in {}", f.vulnerability(), f.component.name),
         severity: r.severity.as_str().to_string(),
         score_tenths: r.score.map(|s| (s * 10.0).round() as i64),
-        status: f.status.name().to_string(),
+        status: f.status.as_str().to_string(),
         component: match &f.component.version {
             Some(v) => format!("{}@{v}", f.component.name),
             None => f.component.name.clone(),

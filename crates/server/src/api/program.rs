@@ -11,6 +11,7 @@ use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
+use covenant_engine::claim::ClaimId;
 use serde::Serialize;
 use serde_json::{Value, json};
 use utoipa::ToSchema;
@@ -87,10 +88,8 @@ fn items<T: Serialize>(
         .collect()
 }
 
-fn claim_state(eval: &covenant_engine::Evaluation, id: &str) -> Option<String> {
-    eval.claim(id)
-        .and_then(|c| serde_json::to_value(c.state).ok())
-        .and_then(|v| v.as_str().map(str::to_string))
+fn claim_state(eval: &covenant_engine::Evaluation, id: &ClaimId) -> Option<String> {
+    eval.claim(id).map(|c| c.state.as_str().to_string())
 }
 
 #[utoipa::path(get, path = "/api/v1/workspaces/{workspace}/controls", tag = "program",
@@ -109,7 +108,7 @@ pub async fn controls(
     let all = items(
         &v.program.controls,
         |c| c.id.clone(),
-        |id| claim_state(&eval, &format!("control:{id}")),
+        |id| claim_state(&eval, &ClaimId::control(id)),
     );
     Ok(Json(page_slice(&all, &q)?))
 }
@@ -128,7 +127,7 @@ pub async fn control(
     items(
         &v.program.controls,
         |c| c.id.clone(),
-        |id| claim_state(&eval, &format!("control:{id}")),
+        |id| claim_state(&eval, &ClaimId::control(id)),
     )
     .into_iter()
     .find(|i| i.id == id)
@@ -152,7 +151,7 @@ pub async fn commitments(
     let all = items(
         &v.program.commitments,
         |c| c.id.clone(),
-        |id| claim_state(&eval, &format!("commitment:{id}")),
+        |id| claim_state(&eval, &ClaimId::commitment(id)),
     );
     Ok(Json(page_slice(&all, &q)?))
 }
@@ -203,12 +202,7 @@ pub fn publish(
     let claims = eval
         .claims
         .iter()
-        .filter_map(|c| {
-            Some((
-                c.id.clone(),
-                serde_json::to_value(c.state).ok()?.as_str()?.to_string(),
-            ))
-        })
+        .map(|c| (c.id.clone(), c.state))
         .collect();
     covenant_publish::publish(
         &v.program,

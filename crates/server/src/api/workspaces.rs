@@ -10,7 +10,7 @@ use crate::state::Shared;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use covenant_engine::claim::{ClaimState, Health};
+use covenant_engine::claim::ClaimState;
 use covenant_engine::obligation::Status;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -194,7 +194,7 @@ fn tally(statuses: impl Iterator<Item = Status>) -> BTreeMap<String, usize> {
     }
     counts
         .into_iter()
-        .map(|(s, n)| (s.name().to_string(), n))
+        .map(|(s, n)| (s.as_str().to_string(), n))
         .collect()
 }
 
@@ -242,22 +242,11 @@ pub fn summarize(live: &crate::live::Live, eval: &covenant_engine::Evaluation) -
     };
     let mut claims = BTreeMap::new();
     for c in &eval.claims {
-        let k = match c.state {
-            ClaimState::Backed => "backed",
-            ClaimState::Unbacked => "unbacked",
-            ClaimState::Unsupported => "unsupported",
-        };
-        *claims.entry(k.to_string()).or_insert(0) += 1;
+        *claims.entry(c.state.as_str().to_string()).or_insert(0) += 1;
     }
     let mut controls = BTreeMap::new();
     for c in &eval.controls {
-        let k = match c.health {
-            Health::Healthy => "healthy",
-            Health::AtRisk => "at-risk",
-            Health::Failing => "failing",
-            Health::Untracked => "untracked",
-        };
-        *controls.entry(k.to_string()).or_insert(0) += 1;
+        *controls.entry(c.health.as_str().to_string()).or_insert(0) += 1;
     }
     Summary {
         at: eval.at.to_string(),
@@ -269,7 +258,7 @@ pub fn summarize(live: &crate::live::Live, eval: &covenant_engine::Evaluation) -
             .claims
             .iter()
             .filter(|c| c.state == ClaimState::Unbacked)
-            .map(|c| c.id.clone())
+            .map(|c| c.id.to_string())
             .collect(),
         controls,
         findings_sla,

@@ -100,7 +100,7 @@ fn compute(live: &Live, now: Timestamp) -> Result<Arc<Trend>, Problem> {
         let claims: Vec<_> = eval
             .claims
             .iter()
-            .filter(|c| c.kind == ClaimKind::Control && c.state != ClaimState::Unsupported)
+            .filter(|c| c.id.kind() == ClaimKind::Control && c.state != ClaimState::Unsupported)
             .collect();
         let backed = claims
             .iter()
@@ -226,7 +226,7 @@ pub async fn page(
         .view()
         .finding_set
         .iter()
-        .filter(|f| matches!(f.status.name(), "open" | "triaged"))
+        .filter(|f| matches!(f.status.as_str(), "open" | "triaged"))
         .count();
     render(&DashboardPage {
         shell: Shell::for_access("Dashboard", &a, "dashboard"),

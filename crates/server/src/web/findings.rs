@@ -77,13 +77,13 @@ pub struct Row {
 
 fn row(f: &Finding, clock: Option<&Clock>, now: Timestamp) -> Row {
     let r = f.rating();
-    let sla = clock.map_or("none", |c| c.status.name());
+    let sla = clock.map_or("none", |c| c.status.as_str());
     Row {
         id: f.id.clone(),
         title: f.vulnerability().to_string(),
         severity: r.severity.as_str().to_string(),
         score: r.score.map(|s| format!("{s:.1}")).unwrap_or_default(),
-        status: f.status.name().to_string(),
+        status: f.status.as_str().to_string(),
         component: match &f.component.version {
             Some(v) => format!("{}@{v}", f.component.name),
             None => f.component.name.clone(),
@@ -144,12 +144,12 @@ pub async fn list(
         .finding_set
         .iter()
         .filter(|x| severity.is_empty() || x.rating().severity.as_str() == severity)
-        .filter(|x| status.is_empty() || x.status.name() == status)
+        .filter(|x| status.is_empty() || x.status.as_str() == status)
         .filter(|x| {
             sla.is_empty()
                 || clocks
                     .get(x.id.as_str())
-                    .is_some_and(|c| c.status.name() == sla)
+                    .is_some_and(|c| c.status.as_str() == sla)
         })
         .collect();
     let total = matching.len();
@@ -335,15 +335,7 @@ pub async fn triage(
         ))
         .into_response()),
         Err(p) if p.status == 400 => {
-            // The triage rules speak in the CLI's flags; the form names its fields.
-            let msg = p
-                .detail
-                .clone()
-                .unwrap_or_else(|| p.title.clone())
-                .replace("--reason", "a reason")
-                .replace("--approver", "an approver")
-                .replace("--until", "an expiry date")
-                .replace("--justification", "a VEX justification");
+            let msg = p.detail.clone().unwrap_or_else(|| p.title.clone());
             let id = form.id.clone();
             item_page(&state, &a, &id, msg, false, form).await
         }

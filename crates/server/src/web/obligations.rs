@@ -32,8 +32,8 @@ fn row(o: &Obligation, now: Timestamp) -> Row {
     Row {
         id: o.id.clone(),
         title: o.title.clone(),
-        kind: o.kind.name(),
-        status: o.status.name(),
+        kind: o.kind.as_str(),
+        status: o.status.as_str(),
         due: when(o.due),
         countdown: super::countdown(o.due, now),
         control: o.control.clone().unwrap_or_default(),
@@ -92,8 +92,8 @@ pub async fn list(
     let mut matching: Vec<&Obligation> = eval
         .obligations
         .iter()
-        .filter(|o| status.is_empty() || o.status.name() == status)
-        .filter(|o| kind.is_empty() || o.kind.name() == kind)
+        .filter(|o| status.is_empty() || o.status.as_str() == status)
+        .filter(|o| kind.is_empty() || o.kind.as_str() == kind)
         .collect();
     // What needs attention first: worst status, then the earliest due date.
     matching.sort_by(|x, y| y.status.cmp(&x.status).then(x.due.cmp(&y.due)));

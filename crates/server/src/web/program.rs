@@ -8,7 +8,7 @@ use crate::role::Permission;
 use crate::state::Shared;
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use covenant_engine::claim::Health;
+use covenant_engine::claim::{ClaimId, ClaimState};
 use serde::Deserialize;
 
 pub struct Model {
@@ -63,15 +63,6 @@ pub struct Q {
     model: Option<String>,
 }
 
-fn health_name(h: Health) -> &'static str {
-    match h {
-        Health::Healthy => "healthy",
-        Health::AtRisk => "at-risk",
-        Health::Failing => "failing",
-        Health::Untracked => "untracked",
-    }
-}
-
 pub async fn page(
     State(state): State<Shared>,
     actor: WebActor,
@@ -107,11 +98,11 @@ pub async fn page(
     let (model, model_name, model_description) = chosen
         .map(|m| (m.id.clone(), m.name.clone(), m.description.clone()))
         .unwrap_or_default();
-    let claim_of = |id: &str| {
-        eval.claim(id)
-            .and_then(|c| serde_json::to_value(c.state).ok())
-            .and_then(|v| v.as_str().map(str::to_string))
-            .unwrap_or_else(|| "unsupported".into())
+    let claim_of = |id: ClaimId| {
+        eval.claim(&id)
+            .map_or(ClaimState::Unsupported, |c| c.state)
+            .as_str()
+            .to_string()
     };
     let (mut vendor_count, mut customer_count, mut shared_count) = (0, 0, 0);
     let mut areas: Vec<AreaGroup> = p
@@ -141,8 +132,8 @@ pub async fn page(
                 .controls
                 .iter()
                 .find(|h| h.control == c.id)
-                .map_or("untracked", |h| health_name(h.health)),
-            claim: claim_of(&format!("control:{}", c.id)),
+                .map_or("untracked", |h| h.health.as_str()),
+            claim: claim_of(ClaimId::control(&c.id)),
             criteria: c.criteria.join(", "),
             owner,
             vendor: r
@@ -171,7 +162,7 @@ pub async fn page(
             id: c.value.id.clone(),
             title: c.value.title.clone(),
             statement: c.value.statement.clone(),
-            claim: claim_of(&format!("commitment:{}", c.value.id)),
+            claim: claim_of(ClaimId::commitment(&c.value.id)),
             controls: c.value.controls.join(", "),
         })
         .collect();
