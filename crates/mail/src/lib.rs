@@ -119,6 +119,13 @@ impl Mailer {
     }
 }
 
+/// Checks that `address` parses as a mailbox (`name@example.com` or
+/// `Name <name@example.com>`), so a bad sender is refused at start rather than at the
+/// first message.
+pub fn check_address(address: &str) -> Result<(), MailError> {
+    mailbox("from", address).map(|_| ())
+}
+
 fn mailbox(what: &'static str, address: &str) -> Result<Mailbox, MailError> {
     address.parse::<Mailbox>().map_err(|e| MailError::Address {
         what,

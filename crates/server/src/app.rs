@@ -20,6 +20,15 @@ pub fn router(state: Shared) -> Router {
         .route("/api/v1/auth/totp/confirm", post(api::auth::totp_confirm))
         .route("/api/v1/auth/logout", post(api::auth::logout))
         .route("/api/v1/auth/me", get(api::auth::me))
+        .route(
+            "/api/v1/auth/password-reset",
+            post(api::password_reset::request),
+        )
+        .route(
+            "/api/v1/auth/password-reset/confirm",
+            post(api::password_reset::confirm),
+        )
+        .route("/api/v1/invitations/accept", post(api::invitations::accept))
         .route("/api/v1/auth/password", post(api::account::change_password))
         .route(
             "/api/v1/auth/recovery-codes",
@@ -66,6 +75,14 @@ pub fn router(state: Shared) -> Router {
         .route(
             &format!("{ws}/members/{{account}}"),
             delete(api::members::remove),
+        )
+        .route(
+            &format!("{ws}/invitations"),
+            get(api::invitations::list).post(api::invitations::create),
+        )
+        .route(
+            &format!("{ws}/invitations/{{invitation}}"),
+            delete(api::invitations::revoke),
         )
         .route(
             &format!("{ws}/tokens"),

@@ -11,6 +11,7 @@ pub mod checkpointer;
 pub mod clock;
 pub mod demo;
 pub mod live;
+pub mod mail;
 pub mod metrics;
 pub mod middleware;
 pub mod oidc;

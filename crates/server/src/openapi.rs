@@ -13,6 +13,8 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
         api::admin::accounts, api::admin::deactivate, api::admin::reactivate, api::admin::reset_totp,
         api::workspaces::list, api::workspaces::create, api::workspaces::get, api::workspaces::summary, api::workspaces::set_mfa_policy,
         api::members::list, api::members::set, api::members::remove,
+        api::invitations::list, api::invitations::create, api::invitations::revoke, api::invitations::accept,
+        api::password_reset::request, api::password_reset::confirm,
         api::tokens::list, api::tokens::create, api::tokens::revoke,
         api::program::info, api::program::controls, api::program::control, api::program::commitments, api::program::reload,
         api::program::documents, api::program::document,

@@ -36,6 +36,15 @@ pub struct Settings {
     /// Any account with a second factor may create workspaces (by default only instance
     /// administrators may).
     pub anyone_creates_workspaces: bool,
+    /// Where invitations and password-reset links are mailed through (`--smtp-url`);
+    /// without one they are recorded but no mail goes out.
+    pub mailer: Option<covenant_mail::Mailer>,
+    /// The From address of that mail (`--mail-from`); by default `covenant@` the host of
+    /// `public_url`.
+    pub mail_from: Option<String>,
+    /// The URL browsers reach this server at (`--public-url`): links in mail start with
+    /// it. Without it they are built from the request's `Host` header.
+    pub public_url: Option<String>,
 }
 
 impl Settings {
@@ -53,6 +62,9 @@ impl Settings {
             header_timeout: std::time::Duration::from_secs(10),
             throttle: Default::default(),
             anyone_creates_workspaces: false,
+            mailer: None,
+            mail_from: None,
+            public_url: None,
         }
     }
 }

@@ -6,6 +6,9 @@
 //! `target/web-screenshots`).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[path = "support/smtp.rs"]
+mod smtp;
+
 use covenant_server::clock::Clock;
 use covenant_server::state::Settings;
 use std::net::SocketAddr;
@@ -37,6 +40,11 @@ fn missing() -> Option<String> {
             dir.display()
         ));
     }
+    if !smtp::available() {
+        return Some(
+            "aiosmtpd is not installed (python3 -m pip install aiosmtpd): the invitation and reset scenarios read mail from it".to_string(),
+        );
+    }
     if !chromium().is_file() {
         return Some(format!(
             "no browser at {}: apt-get install -y chromium (or set COVENANT_CHROMIUM)",
@@ -65,7 +73,14 @@ async fn web_ui_in_a_real_browser() {
     }
     covenant_server::oidc::install_crypto_provider();
     let dir = tempfile::tempdir().unwrap();
-    let settings = Settings::new(dir.path().join("data"));
+    // Invitations and reset links are mailed to a real SMTP server, and point at the
+    // address the browser uses.
+    let sink = smtp::start().expect("aiosmtpd");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let mut settings = Settings::new(dir.path().join("data"));
+    settings.mailer = Some(sink.mailer());
+    settings.public_url = Some(format!("http://localhost:{}", addr.port()));
     let url = covenant_server::default_database(&settings);
     // The real clock: the browser computes TOTP codes from its own time.
     let state = covenant_server::start(&url, settings, Clock::System)
@@ -96,13 +111,12 @@ async fn web_ui_in_a_real_browser() {
         .set_member(&demo.workspace.id, &id, "viewer", 0)
         .await
         .unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
     let app = covenant_server::app::router(state.clone())
         .into_make_service_with_connect_info::<SocketAddr>();
     tokio::spawn(async move { axum::serve(listener, app).await });
 
     let shots = screenshots();
+    let mail_dir = sink.dir.clone();
     let out = tokio::task::spawn_blocking(move || {
         Command::new("node")
             .arg("ui.mjs")
@@ -115,6 +129,7 @@ async fn web_ui_in_a_real_browser() {
             .env("VIEWER_EMAIL", "viewer@demo.test")
             .env("VIEWER_PASSWORD", viewer_password)
             .env("SCREENSHOTS", &shots)
+            .env("MAIL_DIR", &mail_dir)
             .env("CHROMIUM", chromium())
             .output()
     })

@@ -117,6 +117,11 @@ impl Store {
                         return Err(StoreError::NotFound);
                     }
                 }
+                Projection::Invitation(_)
+                | Projection::InvitationRevoked { .. }
+                | Projection::InvitationAccepted { .. } => {
+                    crate::invitation::apply(&mut tx, workspace_id, p).await?;
+                }
                 Projection::MfaPolicy(policy) => {
                     sqlx::query("UPDATE workspace SET mfa_policy = $1 WHERE id = $2")
                         .bind(policy)

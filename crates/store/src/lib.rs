@@ -13,6 +13,8 @@ mod entry;
 mod error;
 mod evidence;
 mod finding;
+mod invitation;
+mod password_reset;
 pub mod scratch;
 mod security_event;
 mod session;
@@ -25,6 +27,8 @@ pub use entry::{EntryRow, NewEntry};
 pub use error::StoreError;
 pub use evidence::{EvidenceFilter, EvidenceRow};
 pub use finding::{FindingFilter, FindingRow};
+pub use invitation::{Invitation, NewInvitee};
+pub use password_reset::PasswordReset;
 pub use scratch::{postgres_test_url, scratch_database};
 pub use security_event::SecurityEvent;
 pub use session::Session;
@@ -82,6 +86,23 @@ pub enum Projection {
     },
     /// The workspace's second-factor policy: `all` or `admins`.
     MfaPolicy(String),
+    /// A new invitation to the batch's workspace; the address's earlier pending ones are
+    /// revoked.
+    Invitation(Invitation),
+    /// Fails the batch (`StoreError::NotFound`) when the invitation is not pending.
+    InvitationRevoked {
+        id: String,
+        at: i64,
+    },
+    /// Uses a pending invitation once (`StoreError::NotFound` when it is not pending at
+    /// `at`), for `account_id`; with `account`, that account is created first. The
+    /// membership itself is a `Member` projection of the same batch.
+    InvitationAccepted {
+        id: String,
+        account_id: String,
+        account: Option<NewInvitee>,
+        at: i64,
+    },
 }
 
 impl Store {

@@ -67,6 +67,20 @@ pub struct Args {
     /// administrators, made with `covenant admin create-user`, may).
     #[arg(long)]
     pub allow_workspace_creation: bool,
+    /// SMTP server for invitations and password-reset links, e.g. smtp://127.0.0.1:2525
+    /// (STARTTLS when offered), smtp://HOST?tls=required, smtps://HOST,
+    /// smtp://USER:PASSWORD@HOST; prefer the environment variable, which `ps` does not
+    /// show. Needs --public-url: links in mail start with it, never with a request's Host.
+    #[arg(
+        long,
+        env = "COVENANT_SMTP_URL",
+        hide_env_values = true,
+        requires = "public_url"
+    )]
+    pub smtp_url: Option<String>,
+    /// The From address of that mail (default: covenant@ the host of --public-url).
+    #[arg(long)]
+    pub mail_from: Option<String>,
 }
 
 /// The SSO settings, when an issuer is given (clap has checked the rest is there).
@@ -114,6 +128,16 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         settings.oidc = oidc(&args);
         settings.metrics_token = args.metrics_token.clone().filter(|t| !t.is_empty());
         settings.anyone_creates_workspaces = args.allow_workspace_creation;
+        settings.public_url = args.public_url.clone();
+        if let Some(url) = args.smtp_url.as_deref().filter(|u| !u.is_empty()) {
+            let mailer = covenant_mail::Mailer::connect(url)
+                .map_err(|e| anyhow::anyhow!("--smtp-url {e}"))?;
+            settings.mailer = Some(mailer);
+        }
+        if let Some(from) = &args.mail_from {
+            covenant_mail::check_address(from).map_err(|e| anyhow::anyhow!("--mail-from: {e}"))?;
+            settings.mail_from = Some(from.clone());
+        }
         let url = args
             .database
             .clone()

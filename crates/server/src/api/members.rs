@@ -25,9 +25,18 @@ pub struct MemberInfo {
 
 #[derive(Deserialize, ToSchema)]
 pub struct SetMember {
-    /// The email of an existing account.
+    /// A member's email changes their role; any other address is invited.
     pub email: String,
     pub role: Role,
+}
+
+/// What `set_for` did.
+pub enum SetOutcome {
+    /// An existing member's role changed.
+    Changed,
+    /// The address is not a member: it was invited, with the same answer whether or not
+    /// it has an account.
+    Invited(crate::api::invitations::Invited),
 }
 
 #[utoipa::path(get, path = "/api/v1/workspaces/{workspace}/members", tag = "members",
@@ -57,35 +66,53 @@ pub async fn list(
 
 #[utoipa::path(put, path = "/api/v1/workspaces/{workspace}/members", tag = "members", request_body = SetMember,
     params(("workspace" = String, Path, description = "Workspace slug")),
-    responses((status = 204, description = "Member added or role changed"), Errors))]
+    responses(
+        (status = 204, description = "A member's role changed"),
+        (status = 202, description = "Not a member: invited by email, with the same answer whether or not the address has an account", body = crate::api::invitations::Invited),
+        Errors))]
 pub async fn set(
     State(state): State<Shared>,
+    client: crate::security_log::Client,
+    headers: axum::http::HeaderMap,
     actor: crate::auth::actor::Actor,
     Path(ws): Path<String>,
     body: Result<Json<SetMember>, axum::extract::rejection::JsonRejection>,
-) -> ApiResult<StatusCode> {
+) -> ApiResult<axum::response::Response> {
+    use axum::response::IntoResponse;
     let a = access(&state, actor, &ws, Permission::ManageAccess).await?;
     let Json(req) = body?;
-    set_for(&state, &a, &req).await?;
-    Ok(StatusCode::NO_CONTENT)
+    let base = crate::mail::link_base(&state, &headers);
+    Ok(match set_for(&state, &a, &client, &base, &req).await? {
+        SetOutcome::Changed => StatusCode::NO_CONTENT.into_response(),
+        SetOutcome::Invited(i) => (StatusCode::ACCEPTED, Json(i)).into_response(),
+    })
 }
 
-/// Adds a member or changes a role and records `member.set` (API and web settings).
+/// Changes a member's role and records `member.set`, or invites an address that is not
+/// a member (`invitations::invite_for`); API and web settings. `base` is where an
+/// invitation's link points (`mail::link_base`).
 pub async fn set_for(
     state: &Shared,
     a: &crate::auth::actor::Access,
+    client: &crate::security_log::Client,
+    base: &str,
     req: &SetMember,
-) -> Result<(), Problem> {
-    let target = state
-        .store
-        .account_by_email(&req.email.trim().to_lowercase())
-        .await?
-        .ok_or_else(|| Problem::bad_request("no account has this email"))?;
-    let current = state
-        .store
-        .member_role(&a.live.workspace.id, &target.id)
-        .await?
-        .and_then(|r| Role::parse(&r));
+) -> Result<SetOutcome, Problem> {
+    let email = req.email.trim().to_lowercase();
+    let member = match state.store.account_by_email(&email).await? {
+        Some(account) => state
+            .store
+            .member_role(&a.live.workspace.id, &account.id)
+            .await?
+            .map(|role| (account, role)),
+        None => None,
+    };
+    let Some((target, current)) = member else {
+        let invited =
+            crate::api::invitations::invite_for(state, a, client, base, &email, req.role).await?;
+        return Ok(SetOutcome::Invited(invited));
+    };
+    let current = Role::parse(&current);
     if (req.role == Role::Owner || current == Some(Role::Owner))
         && !a.role.allows(Permission::ManageOwners)
     {
@@ -110,7 +137,7 @@ pub async fn set_for(
             vec![member],
         )
         .await?;
-    Ok(())
+    Ok(SetOutcome::Changed)
 }
 
 #[utoipa::path(delete, path = "/api/v1/workspaces/{workspace}/members/{account}", tag = "members",

@@ -152,7 +152,7 @@ pub async fn password(
 /// another site from posting it to sign the victim into the attacker's account. Browsers
 /// say where a request comes from: `Sec-Fetch-Site` when they send it, else `Origin`
 /// (older browsers send only that), which must then be this site's own.
-fn cross_site(headers: &axum::http::HeaderMap) -> bool {
+pub(crate) fn cross_site(headers: &axum::http::HeaderMap) -> bool {
     let get = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     if let Some(site) = get("sec-fetch-site") {
         return site != "same-origin" && site != "none";

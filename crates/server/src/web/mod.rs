@@ -17,10 +17,12 @@ pub mod dashboard;
 pub mod documents;
 pub mod evidence;
 pub mod findings;
+pub mod invite;
 pub mod ledger;
 pub mod login;
 pub mod obligations;
 pub mod program;
+pub mod reset;
 pub mod settings;
 
 use crate::auth::actor::{Access, Actor, Via, access};
@@ -47,7 +49,14 @@ pub fn router(state: Shared) -> Router<Shared> {
         .route("/account/password", post(account::password))
         .route("/account/recovery-codes", post(account::recovery_codes))
         .route("/account/sessions/end", post(account::end_session))
-        .route("/account/logout-everywhere", post(account::logout_everywhere))
+        .route(
+            "/account/logout-everywhere",
+            post(account::logout_everywhere),
+        )
+        .route("/invite/{token}", get(invite::page).post(invite::create))
+        .route("/invite/{token}/accept", post(invite::accept))
+        .route("/reset", get(reset::form).post(reset::request))
+        .route("/reset/{token}", get(reset::choose).post(reset::set))
         .route("/w", get(login::workspaces))
         .route(ws, get(dashboard::page))
         .route(&format!("{ws}/program"), get(program::page))
@@ -82,6 +91,14 @@ pub fn router(state: Shared) -> Router<Shared> {
         .route(
             &format!("{ws}/settings/members/remove"),
             post(settings::remove_member),
+        )
+        .route(
+            &format!("{ws}/settings/invitations"),
+            post(settings::invite),
+        )
+        .route(
+            &format!("{ws}/settings/invitations/revoke"),
+            post(settings::revoke_invitation),
         )
         .route(
             &format!("{ws}/settings/tokens"),

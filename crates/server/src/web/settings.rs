@@ -1,19 +1,23 @@
-//! Workspace settings: members and their roles, and API tokens (a new token's secret is
-//! shown once, on the page that created it). Changes go through the API's functions, so
+//! Workspace settings: members and their roles, invitations by email (pending ones
+//! listed and revocable), and API tokens (a new token's secret is shown once, on the
+//! page that created it). Changes go through the API's functions, so
 //! they are checked and recorded in the ledger exactly as API calls are.
 
 use super::{Shell, WebActor, WebError, WebForm, WebResult, enter, render};
-use crate::api::members::{SetMember, remove_for, set_for};
+use crate::api::invitations::{invite_for, revoke_for as revoke_invitation_for};
+use crate::api::members::{SetMember, SetOutcome, remove_for, set_for};
 use crate::api::tokens::{NewToken, create_for, revoke_for};
 use crate::auth::actor::{Access, Via};
 use crate::problem::Problem;
 use crate::role::{ALL_ROLES, Permission, Role, Scope};
+use crate::security_log::Client;
 use crate::state::Shared;
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
+use std::str::FromStr;
 
 pub struct MemberRow {
     pub account_id: String,
@@ -22,6 +26,14 @@ pub struct MemberRow {
     pub role: String,
     pub since: String,
     pub me: bool,
+}
+
+pub struct InvitationRow {
+    pub id: String,
+    pub email: String,
+    pub role: String,
+    pub invited_by: String,
+    pub expires: String,
 }
 
 pub struct TokenRow {
@@ -40,6 +52,8 @@ struct SettingsPage {
     members: Vec<MemberRow>,
     roles: Vec<&'static str>,
     tokens: Vec<TokenRow>,
+    /// Pending invitations (for those who manage access).
+    invitations: Vec<InvitationRow>,
     manage: bool,
     new_secret: String,
     error: String,
@@ -95,6 +109,23 @@ async fn settings_page(
     } else {
         Vec::new()
     };
+    let invitations = if manage {
+        crate::api::invitations::pending(state, a)
+            .await?
+            .into_iter()
+            .map(|i| InvitationRow {
+                id: i.id,
+                email: i.email,
+                role: i.role.as_str().to_string(),
+                invited_by: i.invited_by,
+                expires: jiff::Timestamp::from_str(&i.expires)
+                    .map(super::when)
+                    .unwrap_or(i.expires),
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     let status = if error.is_empty() {
         StatusCode::OK
     } else {
@@ -113,6 +144,7 @@ async fn settings_page(
         members,
         roles: ALL_ROLES.iter().map(|r| r.as_str()).collect(),
         tokens,
+        invitations,
         manage,
         new_secret,
         error,
@@ -148,18 +180,24 @@ pub struct MemberForm {
     role: String,
 }
 
+/// Changes a member's role; an address that is not a member is invited instead.
 pub async fn set_member(
     State(state): State<Shared>,
+    client: Client,
+    headers: HeaderMap,
     actor: WebActor,
     Path(ws): Path<String>,
     WebForm(f): WebForm<MemberForm>,
 ) -> WebResult {
     let a = enter(&state, actor, &ws, Permission::ManageAccess).await?;
+    let base = crate::mail::link_base(&state, &headers);
     let r = match Role::parse(&f.role) {
         Some(role) => {
             set_for(
                 &state,
                 &a,
+                &client,
+                &base,
                 &SetMember {
                     email: f.email,
                     role,
@@ -169,6 +207,64 @@ pub async fn set_member(
         }
         None => Err(Problem::bad_request("choose one of the roles")),
     };
+    match r {
+        Ok(SetOutcome::Invited(i)) => invited_page(&state, &a, &i).await,
+        Ok(SetOutcome::Changed) => outcome(&state, &a, &ws, Ok(())).await,
+        Err(p) => outcome(&state, &a, &ws, Err(p)).await,
+    }
+}
+
+async fn invited_page(
+    state: &Shared,
+    a: &Access,
+    i: &crate::api::invitations::Invited,
+) -> WebResult {
+    let until = jiff::Timestamp::from_str(&i.expires)
+        .map(super::when)
+        .unwrap_or_else(|_| i.expires.clone());
+    let notice = format!(
+        "Invitation sent to {} as {}. The emailed link works once, until {until}.",
+        i.email,
+        i.role.as_str()
+    );
+    settings_page(state, a, String::new(), notice, String::new()).await
+}
+
+/// Invites an address by email with a role.
+pub async fn invite(
+    State(state): State<Shared>,
+    client: Client,
+    headers: HeaderMap,
+    actor: WebActor,
+    Path(ws): Path<String>,
+    WebForm(f): WebForm<MemberForm>,
+) -> WebResult {
+    let a = enter(&state, actor, &ws, Permission::ManageAccess).await?;
+    let base = crate::mail::link_base(&state, &headers);
+    let r = match Role::parse(&f.role) {
+        Some(role) => invite_for(&state, &a, &client, &base, &f.email, role).await,
+        None => Err(Problem::bad_request("choose one of the roles")),
+    };
+    match r {
+        Ok(i) => invited_page(&state, &a, &i).await,
+        Err(p) => outcome(&state, &a, &ws, Err(p)).await,
+    }
+}
+
+#[derive(Deserialize)]
+pub struct InvitationId {
+    invitation: String,
+}
+
+/// Revokes a pending invitation: its link stops working.
+pub async fn revoke_invitation(
+    State(state): State<Shared>,
+    actor: WebActor,
+    Path(ws): Path<String>,
+    WebForm(f): WebForm<InvitationId>,
+) -> WebResult {
+    let a = enter(&state, actor, &ws, Permission::ManageAccess).await?;
+    let r = revoke_invitation_for(&state, &a, &f.invitation).await;
     outcome(&state, &a, &ws, r).await
 }
 

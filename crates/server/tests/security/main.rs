@@ -7,5 +7,6 @@ mod support;
 
 mod accounts;
 mod auth;
+mod invitations;
 mod program_symlinks;
 mod uploads;

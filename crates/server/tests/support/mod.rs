@@ -4,6 +4,7 @@
 
 pub mod harness;
 pub mod oidc;
+pub mod smtp;
 
 /// A client that shows redirects instead of following them, as the tests check them.
 pub fn client() -> reqwest::Client {

@@ -1,10 +1,11 @@
 // End-to-end tests of the web UI in a real browser: Debian's Chromium driven by
 // playwright-core. Started by `tests/web_ui.rs`, which runs the server and passes:
-//   BASE_URL, EMAIL, PASSWORD, TOTP_SECRET, SCREENSHOTS (a directory), CHROMIUM (a path).
+//   BASE_URL, EMAIL, PASSWORD, TOTP_SECRET, SCREENSHOTS (a directory), CHROMIUM (a path),
+//   MAIL_DIR (where the test's SMTP server saves each message it receives as NNNN.eml).
 // Prints one line per step; exits non-zero on the first failure.
 import { chromium } from "playwright-core";
 import { createHmac } from "node:crypto";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 
 const env = (k) => {
@@ -32,6 +33,50 @@ function totp(secretB32, at = Date.now()) {
   const off = mac[mac.length - 1] & 0xf;
   const n = (mac.readUInt32BE(off) & 0x7fffffff) % 1_000_000;
   return String(n).padStart(6, "0");
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const step30 = (at = Date.now()) => Math.floor(at / 1000 / 30);
+
+// A TOTP code from a later time step than `used` (a step is accepted once).
+async function freshTotp(secretB32, used) {
+  while (step30() <= used) await sleep(500);
+  return { code: totp(secretB32), step: step30() };
+}
+
+// The body of the `n`th message (1-based) the SMTP server received for `to`, waiting
+// for it to arrive; quoted-printable and base64 bodies are decoded.
+async function mailTo(to, n) {
+  const dir = env("MAIL_DIR");
+  for (let i = 0; i < 300; i++) {
+    let files = [];
+    try {
+      files = readdirSync(dir).filter((f) => f.endsWith(".eml")).sort();
+    } catch {}
+    const mails = files
+      .map((f) => readFileSync(join(dir, f), "utf8"))
+      .filter((m) => m.includes(`X-Envelope-To: ${to}\r\n`));
+    if (mails.length >= n) {
+      const raw = mails[n - 1];
+      const cut = raw.indexOf("\r\n\r\n");
+      const head = raw.slice(0, cut);
+      let body = raw.slice(cut + 4);
+      if (/^Content-Transfer-Encoding:\s*quoted-printable/im.test(head)) {
+        body = body.replace(/=\r?\n/g, "").replace(/=([0-9A-F]{2})/g, (_, h) => String.fromCharCode(parseInt(h, 16)));
+      } else if (/^Content-Transfer-Encoding:\s*base64/im.test(head)) {
+        body = Buffer.from(body.replace(/\s+/g, ""), "base64").toString("utf8");
+      }
+      return body;
+    }
+    await sleep(100);
+  }
+  throw new Error(`no message ${n} to ${to} arrived`);
+}
+
+function linkIn(body, path) {
+  const m = body.match(new RegExp(`https?://\\S+${path}[A-Za-z0-9_-]+`));
+  check(m, `the mail holds a ${path} link: ${body}`);
+  return m[0];
 }
 
 function check(cond, what) {
@@ -210,6 +255,17 @@ try {
   await page.goto(BASE + "/account");
   await shoot("account");
 
+  step("invite a new auditor by email from the settings page");
+  const AUDITOR = "auditor@demo.test";
+  await page.goto(BASE + "/w/demo/settings");
+  await page.fill("#m-email", AUDITOR);
+  await page.selectOption("#m-role", "auditor");
+  await page.click("#invite-form button[type=submit]");
+  await page.waitForSelector("[role=status].notice");
+  check((await page.textContent("[role=status].notice")).includes(`Invitation sent to ${AUDITOR}`), "the invitation is confirmed");
+  check((await page.textContent("#invitations")).includes(AUDITOR), "the invitation is listed as pending");
+  await shoot("settings-invited");
+
   step("foreign workspaces answer 404 with a page");
   const res = await page.goto(BASE + "/w/another-workspace/findings");
   check(res.status() === 404, "a foreign workspace is 404");
@@ -247,6 +303,96 @@ try {
   await page.waitForSelector("#recovery-codes");
   check((await page.textContent("#recovery-codes")).trim().split("\n").length >= 8, "recovery codes are shown");
   await page.screenshot({ path: join(SHOTS, "account-recovery-desktop.png"), fullPage: true });
+
+  step("the invited auditor accepts from the emailed link, sets a password and enrols TOTP");
+  await page.click(".who button");
+  await page.waitForURL(/\/login/);
+  const invitation = await mailTo(AUDITOR, 1);
+  const inviteUrl = linkIn(invitation, "/invite/");
+  check(inviteUrl.startsWith(BASE + "/invite/"), `the link points at this server: ${inviteUrl}`);
+  await page.goto(inviteUrl);
+  check((await page.textContent("#invite-role")).trim() === "auditor", "the page names the role");
+  await shoot("invite");
+  await page.fill("#invite-name", "Ada Auditor");
+  await page.fill("#invite-password", "password1234");
+  await page.click("#invite-accept button[type=submit]");
+  await page.waitForSelector("#invite-error");
+  check((await page.textContent("#invite-error")).includes("too easy to guess"), "a guessable password is refused");
+  const AUDITOR_PASSWORD = "quartz heron ledger meadow";
+  await page.fill("#invite-password", AUDITOR_PASSWORD);
+  await page.click("#invite-accept button[type=submit]");
+  // The demo workspace asks every member for a second factor: enrol it first.
+  await page.waitForURL(/\/account$/);
+  await page.click("text=Set up an authenticator app");
+  await page.waitForSelector(".qr svg");
+  const auditorSecret = (await page.textContent("#totp-secret")).trim();
+  const enrolled = step30();
+  await page.fill("#code", totp(auditorSecret));
+  await page.click("form[action='/account/totp/confirm'] button");
+  await page.waitForSelector("#recovery-codes");
+  const recovery = (await page.textContent("#recovery-codes")).trim().split("\n").map((c) => c.trim());
+  check(recovery.length >= 8, "recovery codes are shown");
+  const reused = await page.goto(inviteUrl);
+  check(reused.status() === 404, "the invitation link works once");
+  await page.goto(BASE + "/account");
+
+  step("the auditor signs in with TOTP and sees the workspace read-only");
+  await page.click(".who button");
+  await page.waitForURL(/\/login/);
+  await page.fill("#email", AUDITOR);
+  await page.fill("#password", AUDITOR_PASSWORD);
+  await page.click("button[type=submit]");
+  await page.waitForSelector("#code");
+  const { code: auditorCode } = await freshTotp(auditorSecret, enrolled);
+  await page.fill("#code", auditorCode);
+  await page.click("button[type=submit]");
+  await page.waitForURL(/\/w\/demo$/);
+  check((await page.textContent("h1")).includes("Dashboard"), "the auditor lands on the dashboard");
+  const ev = await page.goto(BASE + "/w/demo/evidence");
+  check(ev.status() === 200, "an auditor reads evidence");
+  check((await page.locator("#upload-form").count()) === 0, "but has no upload form");
+  await page.goto(BASE + "/w/demo/findings");
+  await page.locator("#findings tbody tr a").first().click();
+  await page.waitForSelector("#finding-status");
+  check((await page.locator("form[data-triage]").count()) === 0, "and no triage form");
+  await page.goto(BASE + "/w/demo/settings");
+  check((await page.locator("#invite-form").count()) === 0, "and cannot invite");
+  await shoot("auditor-settings");
+
+  step("the auditor resets the password by email; the second factor is still asked");
+  await page.click(".who button");
+  await page.waitForURL(/\/login/);
+  await page.click("#forgot");
+  await page.waitForSelector("#reset-request");
+  await shoot("reset-request");
+  await page.fill("#reset-email", AUDITOR);
+  await page.click("#reset-request button[type=submit]");
+  await page.waitForSelector("#reset-requested");
+  const resetMail = await mailTo(AUDITOR, 2);
+  const resetUrl = linkIn(resetMail, "/reset/");
+  await page.goto(resetUrl);
+  await page.waitForSelector("#reset-set");
+  await shoot("reset-choose");
+  const NEW_PASSWORD = "saffron glacier tandem orbit";
+  await page.fill("#reset-password", NEW_PASSWORD);
+  await page.click("#reset-set button[type=submit]");
+  await page.waitForSelector("#reset-done");
+  const spent = await page.goto(resetUrl);
+  check(spent.status() === 404, "the reset link works once");
+  await page.goto(BASE + "/login");
+  await page.fill("#email", AUDITOR);
+  await page.fill("#password", AUDITOR_PASSWORD);
+  await page.click("button[type=submit]");
+  check((await page.textContent("[role=alert]")).includes("do not match"), "the old password no longer works");
+  await page.fill("#email", AUDITOR);
+  await page.fill("#password", NEW_PASSWORD);
+  await page.click("button[type=submit]");
+  await page.waitForSelector("#code");
+  await page.click("details summary");
+  await page.fill("#recovery_code", recovery[0]);
+  await page.click("button[type=submit]");
+  await page.waitForURL(/\/w\/demo$/);
+  check((await page.textContent("h1")).includes("Dashboard"), "signed in with the new password and a second factor");
 
   check(problems.length === 0, `no console errors or CSP violations: ${problems.join(" | ")}`);
   console.log(`screenshots: ${shots.length * 2 + 2} files in ${SHOTS}`);
