@@ -69,7 +69,7 @@ pub fn read_state(data: &Path) -> anyhow::Result<State> {
     let values = covenant_ledger::read_values(data)
         .with_context(|| format!("reading the ledger in {}", data.display()))?;
     let (events, event_errors) = parse_events(values.iter().map(|(s, v)| (*s, v)));
-    let findings = covenant_vuln::clock::from_values(&values);
+    let findings = covenant_vuln::sla::from_values(&values);
     Ok(State {
         events,
         event_errors,

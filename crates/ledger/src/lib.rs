@@ -48,4 +48,4 @@ pub use merkle::Hash;
 pub use note::{NoteSigner, NoteVerifier};
 pub use proof::ProofBundle;
 pub use reader::read_values;
-pub use verify::{Finding, Report, VerifyOptions, verify};
+pub use verify::{Discrepancy, Report, VerifyOptions, verify};

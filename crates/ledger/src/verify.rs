@@ -29,9 +29,10 @@ pub struct VerifyOptions {
     pub skip_blob_hashes: bool,
 }
 
-/// One discrepancy.
+/// One discrepancy between the stored ledger and what its hashes, signatures and blobs
+/// say it must be (not a vulnerability finding: that is `covenant_vuln::Finding`).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Finding {
+pub struct Discrepancy {
     /// A stable short code: `segment`, `framing`, `checksum`, `canonical`, `sequence`,
     /// `leaf-hash`, `tree-hash`, `checkpoint`, `root`, `consistency`, `tail`, `blob`, ...
     pub code: &'static str,
@@ -56,12 +57,12 @@ pub struct Report {
     pub blobs: u64,
     pub blob_bytes: u64,
     pub evidence_entries: u64,
-    pub findings: Vec<Finding>,
+    pub discrepancies: Vec<Discrepancy>,
 }
 
 impl Report {
     pub fn ok(&self) -> bool {
-        self.findings.is_empty()
+        self.discrepancies.is_empty()
     }
 
     fn add(
@@ -72,10 +73,10 @@ impl Report {
         offset: Option<u64>,
         message: String,
     ) {
-        // A damaged directory can produce millions of identical findings; the first
+        // A damaged directory can produce millions of identical discrepancies; the first
         // thousand locate the problem.
-        if self.findings.len() < 1000 {
-            self.findings.push(Finding {
+        if self.discrepancies.len() < 1000 {
+            self.discrepancies.push(Discrepancy {
                 code,
                 entry,
                 file: file.map(Path::to_path_buf),

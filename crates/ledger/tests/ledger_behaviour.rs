@@ -170,7 +170,7 @@ fn checkpoints_bundles_evidence_export_and_verify() {
         ..Default::default()
     };
     let report = verify(&data, &opts).unwrap();
-    assert!(report.ok(), "{:#?}", report.findings);
+    assert!(report.ok(), "{:#?}", report.discrepancies);
     assert_eq!(
         (report.entries, report.checkpoints_verified, report.blobs),
         (11, 3, 1)
@@ -183,7 +183,7 @@ fn checkpoints_bundles_evidence_export_and_verify() {
         "private key must not be exported"
     );
     let report = verify(&out, &opts).unwrap();
-    assert!(report.ok(), "{:#?}", report.findings);
+    assert!(report.ok(), "{:#?}", report.discrepancies);
     assert_eq!(report.entries, 11);
 
     // A checkpoint signed by another key is reported.
@@ -229,9 +229,9 @@ fn torn_tail_is_truncated_and_acknowledged_entries_kept() {
     )
     .unwrap();
     assert!(
-        before.findings.iter().any(|f| f.code == "tail"),
+        before.discrepancies.iter().any(|f| f.code == "tail"),
         "{:#?}",
-        before.findings
+        before.discrepancies
     );
 
     let mut l = small(dir.path(), 1 << 16);
@@ -248,7 +248,7 @@ fn torn_tail_is_truncated_and_acknowledged_entries_kept() {
         },
     )
     .unwrap();
-    assert!(report.ok(), "{:#?}", report.findings);
+    assert!(report.ok(), "{:#?}", report.discrepancies);
     assert_eq!(report.entries, 301);
 }
 
@@ -289,11 +289,11 @@ fn damage_in_a_sealed_segment_is_found_when_read_not_silently_served() {
     )
     .unwrap();
     assert!(
-        r.findings
+        r.discrepancies
             .iter()
             .any(|f| f.entry == Some(0) && f.code == "checksum"),
         "{:#?}",
-        r.findings
+        r.discrepancies
     );
 }
 
@@ -323,5 +323,5 @@ fn lost_tree_hashes_are_rebuilt_on_open() {
         },
     )
     .unwrap();
-    assert!(r.ok(), "{:#?}", r.findings);
+    assert!(r.ok(), "{:#?}", r.discrepancies);
 }

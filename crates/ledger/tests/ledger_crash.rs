@@ -162,7 +162,7 @@ fn check(dir: &Path, acked_max: Option<u64>, recoveries: &mut u64) {
         },
     )
     .unwrap();
-    assert!(r.ok(), "{:#?}", r.findings);
+    assert!(r.ok(), "{:#?}", r.discrepancies);
 }
 
 #[test]

@@ -46,7 +46,7 @@ fn build(dir: &Path, entries: u64, segment_size: u64) {
     l.checkpoint(&signer(), at(200)).unwrap();
     drop(l);
     let r = run(dir);
-    assert!(r.ok(), "clean ledger must verify: {:#?}", r.findings);
+    assert!(r.ok(), "clean ledger must verify: {:#?}", r.discrepancies);
     assert_eq!(r.entries, entries);
 }
 
@@ -106,10 +106,10 @@ fn flip_each(
         );
         if let Some(e) = expect_entry(pos) {
             assert!(
-                r.findings.iter().any(|f| f.entry == Some(e)),
+                r.discrepancies.iter().any(|f| f.entry == Some(e)),
                 "flip of byte {pos} in {}: entry {e} not named in {:#?}",
                 path.display(),
-                r.findings
+                r.discrepancies
             );
         }
         n += 1;
@@ -243,13 +243,13 @@ fn dropped_swapped_inserted_and_rewritten_entries_are_detected() {
             let r = run(&d);
             assert!(!r.ok(), "{what} of entry {i} went unnoticed");
             let named = r
-                .findings
+                .discrepancies
                 .iter()
                 .any(|f| f.entry.is_some_and(|e| e <= i as u64));
             assert!(
                 named,
-                "{what} {i}: no finding names an entry at or before {i}: {:#?}",
-                r.findings
+                "{what} {i}: no discrepancy names an entry at or before {i}: {:#?}",
+                r.discrepancies
             );
             std::fs::remove_dir_all(&d).unwrap();
         }
@@ -266,9 +266,9 @@ fn dropped_swapped_inserted_and_rewritten_entries_are_detected() {
     write(&seg, &cut);
     let rep = run(&d);
     assert!(
-        rep.findings.iter().any(|f| f.entry == Some(s)),
+        rep.discrepancies.iter().any(|f| f.entry == Some(s)),
         "{:#?}",
-        rep.findings
+        rep.discrepancies
     );
 }
 

@@ -192,7 +192,7 @@ async fn history(
             .iter()
             .map(covenant_vuln::FindingEvent::to_json)
             .collect();
-        covenant_vuln::clock::record_terms(&view.program, &view.finding_set, &planned, &mut values);
+        covenant_vuln::sla::record_terms(&view.program, &view.finding_set, &planned, &mut values);
         let rows = crate::api::findings::projections(&view.finding_set, &planned)?;
         live.record(&state.store, "account:demo", now, values, rows)
             .await

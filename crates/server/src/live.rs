@@ -117,7 +117,7 @@ impl Folder {
             program,
             evidence: evidence_in(&self.events),
             events: self.events,
-            findings: covenant_vuln::clock::from_values(&self.finding_values),
+            findings: covenant_vuln::sla::from_values(&self.finding_values),
             finding_set: finding_set(&self.finding_values),
             finding_values: self.finding_values,
             size,
@@ -265,7 +265,7 @@ impl Live {
         view.events.extend(folder.events);
         if !folder.finding_values.is_empty() {
             view.finding_values.extend(folder.finding_values);
-            view.findings = covenant_vuln::clock::from_values(&view.finding_values);
+            view.findings = covenant_vuln::sla::from_values(&view.finding_values);
             view.finding_set = finding_set(&view.finding_values);
         }
         view.size = size;

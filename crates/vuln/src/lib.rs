@@ -7,7 +7,7 @@
 //!   [`Severity`] scale itself is the model's);
 //! - the merge rule that makes one finding per (vulnerability, component, version) ([`dedupe`]);
 //! - findings, their status, the events the ledger records and the fold that rebuilds state
-//!   from them ([`finding`], [`event`]); the inputs the engine's SLA clocks need ([`sla`]);
+//!   from them ([`finding`], [`event`]); the SLA hand-off to the engine's clocks ([`sla`]);
 //! - CSAF 2.0, OpenVEX 0.2.0 and CycloneDX VEX output ([`export`]).
 //!
 //! It does no IO beyond the bytes callers hand in and never reads the clock: timestamps are
@@ -15,7 +15,6 @@
 
 mod json;
 
-pub mod clock;
 pub mod component;
 pub mod cvss;
 pub mod dedupe;

@@ -295,7 +295,7 @@ fn bench(dir: &Path, entries: u64, as_json: bool) -> anyhow::Result<u8> {
     if !report.ok() {
         anyhow::bail!(
             "the benchmark ledger did not verify: {:?}",
-            report.findings.first()
+            report.discrepancies.first()
         );
     }
     let verify_per_s = report.entries as f64 / verify_s;

@@ -262,8 +262,8 @@ fn verify_dir(c: &DataArgs, dir: Option<&Path>, key: Option<&Path>) -> anyhow::R
             ..Default::default()
         },
     )?;
-    let findings: Vec<Value> = r
-        .findings
+    let discrepancies: Vec<Value> = r
+        .discrepancies
         .iter()
         .map(|f| json!({"code": f.code, "entry": f.entry, "file": f.file, "offset": f.offset, "message": f.message}))
         .collect();
@@ -279,10 +279,11 @@ fn verify_dir(c: &DataArgs, dir: Option<&Path>, key: Option<&Path>) -> anyhow::R
         "blob_bytes": r.blob_bytes,
         "evidence_entries": r.evidence_entries,
         "key": if trusted_key { "given" } else { "stored in the directory (self-consistency only)" },
-        "findings": findings,
+        // The key predates the type's name; scripts read it.
+        "findings": discrepancies,
     });
     let mut text = String::new();
-    for f in &r.findings {
+    for f in &r.discrepancies {
         let entry = f.entry.map(|e| format!(" entry {e}")).unwrap_or_default();
         let file = f
             .file
@@ -300,7 +301,7 @@ fn verify_dir(c: &DataArgs, dir: Option<&Path>, key: Option<&Path>) -> anyhow::R
         r.latest_checkpoint_size.map_or("nothing".to_string(), |s| format!("{s} entries")),
         r.blobs,
         r.blob_bytes,
-        r.findings.len()
+        r.discrepancies.len()
     ));
     if r.uncheckpointed > 0 {
         text.push_str(&format!(

@@ -366,7 +366,7 @@ fn ingest(
     {
         let mut values: Vec<Value> = planned.iter().map(FindingEvent::to_json).collect();
         if let Some(p) = &program {
-            covenant_vuln::clock::record_terms(p, &current, &planned, &mut values);
+            covenant_vuln::sla::record_terms(p, &current, &planned, &mut values);
         }
         l.append(&values)
             .context("appending finding events to the ledger")?;

@@ -277,7 +277,7 @@ pub async fn import(
     };
     if !planned.is_empty() {
         let mut values: Vec<Value> = planned.iter().map(FindingEvent::to_json).collect();
-        covenant_vuln::clock::record_terms(&view.program, &view.finding_set, &planned, &mut values);
+        covenant_vuln::sla::record_terms(&view.program, &view.finding_set, &planned, &mut values);
         let rows = projections(&view.finding_set, &planned)?;
         a.live
             .record(&state.store, &a.actor.name(), now, values, rows)
