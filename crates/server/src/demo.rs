@@ -111,7 +111,7 @@ pub async fn create(
 /// incident and a release, then the seeded load.
 async fn history(
     state: &Shared,
-    live: &crate::live::Live,
+    live: &std::sync::Arc<crate::live::Live>,
     findings: usize,
     evidence: usize,
 ) -> Result<(), DemoError> {

@@ -10,6 +10,7 @@ pub mod blobs;
 pub mod checkpointer;
 pub mod clock;
 pub mod demo;
+mod error;
 pub mod live;
 pub mod mail;
 pub mod metrics;
@@ -25,14 +26,23 @@ pub mod upload;
 pub mod web;
 pub mod workspaces;
 
+pub use error::ServerError;
+
 use clock::Clock;
 use state::{AppState, Settings, Shared};
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 /// Connects the store, opens every workspace and returns the shared state.
-pub async fn start(database_url: &str, settings: Settings, clock: Clock) -> anyhow::Result<Shared> {
-    std::fs::create_dir_all(&settings.data)?;
+pub async fn start(
+    database_url: &str,
+    settings: Settings,
+    clock: Clock,
+) -> Result<Shared, ServerError> {
+    std::fs::create_dir_all(&settings.data).map_err(|source| ServerError::Data {
+        path: settings.data.clone(),
+        source,
+    })?;
     workspaces::check_import_root(&settings)?;
     // Discovery first: a misconfigured provider stops the start, not the first login.
     let oidc = match &settings.oidc {
@@ -50,7 +60,7 @@ pub async fn start(database_url: &str, settings: Settings, clock: Clock) -> anyh
         live: Default::default(),
         metrics: Default::default(),
         oidc,
-        hasher: auth::password::Hasher::for_this_machine()?,
+        hasher: auth::password::Hasher::for_this_machine().map_err(ServerError::Hasher)?,
     });
     workspaces::open_all(&state).await?;
     checkpointer::spawn(&state);
@@ -64,7 +74,7 @@ pub fn default_database(settings: &Settings) -> String {
 
 /// Serves until SIGINT or SIGTERM, then finishes the requests in flight.
 /// On plain TCP or on a [`tls::TlsListener`].
-pub async fn serve<L>(state: Shared, listener: L) -> anyhow::Result<()>
+pub async fn serve<L>(state: Shared, listener: L) -> Result<(), ServerError>
 where
     L: axum::serve::Listener<Addr = SocketAddr>,
 {
@@ -82,7 +92,7 @@ pub async fn serve_until<L>(
     state: Shared,
     mut listener: L,
     shutdown: impl std::future::Future<Output = ()>,
-) -> anyhow::Result<()>
+) -> Result<(), ServerError>
 where
     L: axum::serve::Listener<Addr = SocketAddr>,
 {

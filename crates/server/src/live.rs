@@ -34,6 +34,20 @@ pub enum LiveError {
     Canonical(String),
     #[error("the evaluation task failed: {0}")]
     Evaluation(String),
+    #[error("the write task failed: {0}")]
+    Task(String),
+    #[error(
+        "the signing key {0} is missing but the workspace has entries; restore it from the backup (a new key would sign checkpoints nobody can link to the published one)"
+    )]
+    KeyMissing(PathBuf),
+    #[error(
+        "the ledger files hold {ledger} entries, the database {database}: the files are ahead (a restored backup, or another server on this database); restore a consistent backup"
+    )]
+    LedgerAhead { ledger: u64, database: u64 },
+    #[error(
+        "entry {0} differs between the database and the ledger files (or the database skips it); the workspace is not served until they agree"
+    )]
+    Diverged(u64),
     #[error(
         "the ledger files are behind the database at entry {0}; the workspace is read-only until restart"
     )]
@@ -147,18 +161,46 @@ impl Live {
         let dir = ledger_dir(data, &workspace.slug);
         let layout = Layout::new(&dir);
         let mut ledger = Ledger::open_or_init(&dir, &origin(&workspace.slug))?;
+        let on_disk = ledger.size();
         if !layout.signer_key().exists() {
+            // A key made now would sign checkpoints no one can link to the published key:
+            // only a workspace with nothing recorded gets a new one.
+            if on_disk > 0 || workspace.next_seq > 0 {
+                return Err(LiveError::KeyMissing(layout.signer_key()));
+            }
             covenant_ledger::keys::keygen(&layout, &origin(&workspace.slug), false)?;
         }
         let signer = covenant_ledger::keys::load_signer(&layout)?;
         let mut folder = Folder::default();
         let mut from = 0i64;
+        let mut in_database = 0u64;
         loop {
             let rows = store.entries_from(&workspace.id, from, 10_000).await?;
             let Some(last) = rows.last() else { break };
             from = last.seq + 1;
+            // Entries the files already hold must be the same bytes at the same positions:
+            // an edited row would otherwise be served by the API while proofs prove the
+            // original.
+            let first = u64::try_from(rows[0].seq).unwrap_or(0);
+            let mut diverged = None;
+            ledger.for_each_in(first, first + rows.len() as u64, |seq, bytes| {
+                let row = usize::try_from(seq - first).ok().and_then(|i| rows.get(i));
+                if diverged.is_none()
+                    && row.is_none_or(|r| r.seq != seq as i64 || r.body.as_bytes() != bytes)
+                {
+                    diverged = Some(seq);
+                }
+                Ok(())
+            })?;
+            if let Some(seq) = diverged {
+                return Err(LiveError::Diverged(seq));
+            }
             for r in rows {
                 let seq = u64::try_from(r.seq).unwrap_or(0);
+                if seq != in_database {
+                    return Err(LiveError::Diverged(in_database));
+                }
+                in_database += 1;
                 if seq >= ledger.size() {
                     ledger.append_canonical(&[r.body.as_bytes()])?;
                 }
@@ -166,6 +208,12 @@ impl Live {
                     .map_err(|e| LiveError::Canonical(e.to_string()))?;
                 folder.add(seq, v);
             }
+        }
+        if on_disk > in_database {
+            return Err(LiveError::LedgerAhead {
+                ledger: on_disk,
+                database: in_database,
+            });
         }
         let size = ledger.size();
         let view = folder.view(Arc::new(program), size);
@@ -203,7 +251,31 @@ impl Live {
 
     /// Commits entries and their state rows, appends them to the ledger, and refreshes
     /// the view. Returns the entries' sequence numbers.
+    ///
+    /// The work runs in a task of its own and runs to its end even when the caller stops
+    /// waiting: a request whose client timed out is dropped at its next await, and if that
+    /// fell between the database commit and the ledger append, the committed entry had no
+    /// ledger entry and the next write landed at its position (issue 14).
     pub async fn record(
+        self: &Arc<Self>,
+        store: &Store,
+        actor: &str,
+        now: Timestamp,
+        entries: Vec<Value>,
+        projections: Vec<Projection>,
+    ) -> Result<Vec<u64>, LiveError> {
+        let live = Arc::clone(self);
+        let store = store.clone();
+        let actor = actor.to_string();
+        tokio::spawn(async move {
+            live.record_to_end(&store, &actor, now, entries, projections)
+                .await
+        })
+        .await
+        .map_err(|e| LiveError::Task(e.to_string()))?
+    }
+
+    async fn record_to_end(
         &self,
         store: &Store,
         actor: &str,

@@ -91,7 +91,10 @@ impl AppState {
     }
 
     pub fn insert_live(&self, live: Live) -> Arc<Live> {
-        let live = Arc::new(live);
+        self.insert_shared(Arc::new(live))
+    }
+
+    pub fn insert_shared(&self, live: Arc<Live>) -> Arc<Live> {
         let slug = live.workspace.slug.clone();
         match self.live.write() {
             Ok(mut m) => m.insert(slug, live.clone()),

@@ -1,5 +1,6 @@
 //! Creating and opening live workspaces from their programs.
 
+use crate::ServerError;
 use crate::live::Live;
 use crate::problem::Problem;
 use crate::state::Shared;
@@ -45,24 +46,25 @@ pub fn resolve_import(root: &Path, rel: &str) -> Result<PathBuf, Problem> {
 
 /// Refuses an import root that holds the data directory or lies inside it: a program
 /// path could then name the ledgers, their signing keys or the database.
-pub fn check_import_root(settings: &crate::state::Settings) -> anyhow::Result<()> {
+pub fn check_import_root(settings: &crate::state::Settings) -> Result<(), ServerError> {
     let Some(root) = &settings.import_root else {
         return Ok(());
     };
     let root = root
         .canonicalize()
-        .map_err(|e| anyhow::anyhow!("import root {}: {e}", root.display()))?;
+        .map_err(|source| ServerError::ImportRoot {
+            path: root.clone(),
+            source,
+        })?;
     let data = settings
         .data
         .canonicalize()
-        .map_err(|e| anyhow::anyhow!("data directory {}: {e}", settings.data.display()))?;
+        .map_err(|source| ServerError::Data {
+            path: settings.data.clone(),
+            source,
+        })?;
     if data.starts_with(&root) || root.starts_with(&data) {
-        anyhow::bail!(
-            "the import root {} and the data directory {} overlap; programs could then \
-             name ledgers and signing keys: keep them apart",
-            root.display(),
-            data.display()
-        );
+        return Err(ServerError::Overlap { root, data });
     }
     Ok(())
 }
@@ -136,9 +138,11 @@ pub async fn create(
             state.clock.now_ms(),
         )
         .await?;
-    let live = Live::open(&state.store, ws, &state.settings.data, program)
-        .await
-        .map_err(Problem::internal)?;
+    let live = Arc::new(
+        Live::open(&state.store, ws, &state.settings.data, program)
+            .await
+            .map_err(Problem::internal)?,
+    );
     let now = state.clock.now();
     let mut entry = program_entry("program.imported", dir, actor, now).await;
     let mut projections = Vec::new();
@@ -152,12 +156,13 @@ pub async fn create(
     }
     live.record(&state.store, actor, now, vec![entry], projections)
         .await?;
-    Ok(state.insert_live(live))
+    Ok(state.insert_shared(live))
 }
 
-/// Opens every workspace in the store. One whose program no longer loads is skipped with
-/// an error in the log, so one broken program does not take down the others.
-pub async fn open_all(state: &Shared) -> anyhow::Result<()> {
+/// Opens every workspace in the store. One whose program no longer loads, or whose ledger
+/// does not agree with the database, is skipped with an error in the log, so one broken
+/// workspace does not take down the others.
+pub async fn open_all(state: &Shared) -> Result<(), ServerError> {
     for ws in state.store.workspaces().await? {
         let program = match load_program(Path::new(&ws.program_source)) {
             Ok((p, _)) => p,
@@ -166,8 +171,17 @@ pub async fn open_all(state: &Shared) -> anyhow::Result<()> {
                 continue;
             }
         };
-        let live = Live::open(&state.store, ws, &state.settings.data, program).await?;
-        state.insert_live(live);
+        let slug = ws.slug.clone();
+        // One damaged ledger does not stop the others: it is logged and not served.
+        match Live::open(&state.store, ws, &state.settings.data, program).await {
+            Ok(live) => {
+                state.insert_live(live);
+            }
+            Err(source) => {
+                let e = ServerError::Workspace { slug, source };
+                tracing::error!(error = %e, "workspace not served");
+            }
+        }
     }
     Ok(())
 }

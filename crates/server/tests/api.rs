@@ -643,7 +643,103 @@ fn permission_table() {
     assert!(!Role::Auditor.requires_totp());
 }
 
+/// Writes whose caller stops waiting at any moment (a client timeout drops the request
+/// future) still commit and append as one: the database and the ledger files hold the
+/// same entries at the same positions, and the workspace stays writable.
+async fn cancelled_writes_keep_ledger_and_database_in_step(s: Server) {
+    covenant_server::workspaces::create(&s.state, "alpha", "Alpha", &program(), "test", None)
+        .await
+        .unwrap();
+    let live = s.state.live("alpha").unwrap();
+    let now = s.state.clock.now();
+    for i in 0..150u64 {
+        let entry = json!({"type": "test.write", "n": i, "at": now.to_string()});
+        let write = live.record(&s.state.store, "test", now, vec![entry], vec![]);
+        // Give up after a varying moment, as a client that times out does.
+        let patience = std::time::Duration::from_micros((i * 997) % 4000);
+        let _ = tokio::time::timeout(patience, write).await;
+    }
+    // A last write waits behind any still in flight (they hold the ledger lock in order).
+    let last = json!({"type": "test.write", "n": "last", "at": now.to_string()});
+    live.record(&s.state.store, "test", now, vec![last], vec![])
+        .await
+        .unwrap();
+    assert!(live.healthy(), "a cancelled write left the ledger behind");
+    let rows = s
+        .state
+        .store
+        .entries_from(&live.workspace.id, 0, 100_000)
+        .await
+        .unwrap();
+    assert_eq!(u64::try_from(rows.len()).unwrap(), live.view().size);
+    live.with_ledger(|l| {
+        assert_eq!(l.size(), u64::try_from(rows.len()).unwrap());
+        for row in &rows {
+            let seq = u64::try_from(row.seq).unwrap();
+            assert_eq!(l.entry(seq).unwrap(), row.body.as_bytes(), "entry {seq}");
+        }
+    })
+    .await;
+}
+
+/// A restart finds one workspace without its signing key and another whose database row
+/// was edited: neither is served (no silent new key, no row that proofs contradict), and
+/// the healthy workspace still is.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn damaged_workspaces_are_not_served_and_do_not_stop_the_others() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let db = dir.path().join("covenant.db");
+    let url = format!("sqlite://{}", db.display());
+    let clock = || covenant_server::clock::Clock::manual("2026-11-01T12:00:00Z".parse().unwrap());
+    let settings = || covenant_server::state::Settings::new(data.clone());
+    let first = covenant_server::start(&url, settings(), clock())
+        .await
+        .unwrap();
+    for slug in ["alpha", "beta", "gamma"] {
+        covenant_server::workspaces::create(&first, slug, slug, &program(), "test", None)
+            .await
+            .unwrap();
+    }
+    let gamma_id = first.live("gamma").unwrap().workspace.id.clone();
+    // Stopped: its ledgers are closed (and their locks released).
+    first.store.close().await;
+    drop(first);
+    let beta = covenant_server::live::ledger_dir(&data, "beta");
+    std::fs::remove_dir_all(beta.join("keys")).unwrap();
+    let edited = std::process::Command::new("python3")
+        .arg("-c")
+        .arg(
+            "import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); \
+             c.execute(\"UPDATE entry SET body = replace(body, 'test', 'mallory') WHERE workspace_id = ? AND seq = 0\", (sys.argv[2],)); \
+             c.commit(); print(c.total_changes)",
+        )
+        .arg(&db)
+        .arg(&gamma_id)
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&edited.stdout).trim(),
+        "1",
+        "{edited:?}"
+    );
+    let restarted = covenant_server::start(&url, settings(), clock())
+        .await
+        .unwrap();
+    assert!(restarted.live("alpha").is_some());
+    assert!(
+        restarted.live("beta").is_none(),
+        "a new signing key was made silently"
+    );
+    assert!(
+        restarted.live("gamma").is_none(),
+        "an edited row was served"
+    );
+    assert!(!beta.join("keys").exists());
+}
+
 both!(tenant_isolation);
+both!(cancelled_writes_keep_ledger_and_database_in_step);
 both!(totp_enforced);
 both!(lockout);
 both!(token_scopes);

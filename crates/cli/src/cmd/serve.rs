@@ -142,7 +142,8 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
             .database
             .clone()
             .unwrap_or_else(|| covenant_server::default_database(&settings));
-        let state = covenant_server::start(&url, settings, Clock::System).await?;
+        let state: covenant_server::state::Shared =
+            covenant_server::start(&url, settings, Clock::System).await?;
         let listener = tokio::net::TcpListener::bind(&args.listen)
             .await
             .with_context(|| format!("cannot listen on {} (--listen)", args.listen))?;
@@ -171,11 +172,11 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
                 let acceptor = covenant_server::tls::acceptor(cert, key)?;
                 println!("listening on https://{}", listener.local_addr()?);
                 let listener = covenant_server::tls::listen(listener, acceptor)?;
-                covenant_server::serve(state, listener).await
+                anyhow::Ok(covenant_server::serve(state, listener).await?)
             }
             _ => {
                 println!("listening on http://{}", listener.local_addr()?);
-                covenant_server::serve(state, listener).await
+                anyhow::Ok(covenant_server::serve(state, listener).await?)
             }
         }
     })?;

@@ -25,10 +25,12 @@ pub fn hash(secret: &str) -> String {
     hex::encode(Sha256::digest(secret.as_bytes()))
 }
 
-/// Compares without an early exit, so timing does not tell how much matched.
+/// Compares in constant time (`subtle`), so timing does not tell how much matched; only
+/// the lengths, which are public (every token and CSRF secret has the same one), may differ
+/// in time.
 pub fn equal(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    use subtle::ConstantTimeEq;
+    a.as_bytes().ct_eq(b.as_bytes()).into()
 }
 
 /// Ten recovery codes of the form `xxxx-xxxx-xxxx`, easy to read out and type.

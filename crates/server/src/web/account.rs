@@ -2,8 +2,8 @@
 //! SVG, password change, new recovery codes, and the account's sessions — each through
 //! the API's own function, so the rules and the security log are the same.
 
-use super::{Shell, WebActor, WebResult, render};
 use super::WebForm;
+use super::{Shell, WebActor, WebResult, render};
 use crate::api::auth::{TotpRequest, confirm as confirm_totp, enroll as enroll_totp};
 use crate::auth::actor::Actor;
 use crate::problem::Problem;
@@ -161,7 +161,11 @@ pub async fn end_session(
     WebActor(actor): WebActor,
     WebForm(f): WebForm<SessionId>,
 ) -> WebResult {
-    if !state.store.delete_session_of(&actor.account.id, &f.id).await? {
+    if !state
+        .store
+        .delete_session_of(&actor.account.id, &f.id)
+        .await?
+    {
         return Err(Problem::not_found().into());
     }
     crate::security_log::record(

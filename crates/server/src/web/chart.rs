@@ -4,20 +4,10 @@
 
 use std::fmt::Write;
 
-/// Escapes text for SVG/HTML content and attribute values.
+/// Escapes text for SVG/HTML content and attribute values: the publish crate's one
+/// escaper, so documents and pages escape alike.
 pub fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
+    covenant_publish::render::escape(s, covenant_publish::render::Context::Markup)
 }
 
 /// Two percentage series over the same x labels (weeks), 0–100 %.
