@@ -69,7 +69,7 @@ impl Ledger {
             ..Default::default()
         };
         copy_file(&src.origin(), &dst.origin(), &mut s)?;
-        for (seq, path) in crate::ledger::list_segments(&src.log())? {
+        for (seq, path) in src.segment_files()? {
             let name = crate::segment::file_name(seq);
             let (end, cap) = self.segment_extent(seq).unwrap_or((0, 0));
             copy_prefix(&path, &dst.log().join(name), end, cap, &mut s)?;

@@ -15,6 +15,8 @@
 //!   keys/ledger.vkey                   verifier key
 //! ```
 
+use crate::error::{Error, IoContext, Result};
+use crate::segment;
 use std::path::{Path, PathBuf};
 
 /// Paths of one data directory.
@@ -69,6 +71,31 @@ impl Layout {
     }
     pub fn verifier_key(&self) -> PathBuf {
         self.keys().join("ledger.vkey")
+    }
+
+    /// The segment files of the log, in sequence order (none when the log directory is missing).
+    pub(crate) fn segment_files(&self) -> Result<Vec<(u64, PathBuf)>> {
+        let dir = &self.log();
+        let mut out = Vec::new();
+        let rd = match std::fs::read_dir(dir) {
+            Ok(rd) => rd,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(out),
+            Err(e) => {
+                return Err(Error::Io {
+                    path: dir.to_path_buf(),
+                    source: e,
+                });
+            }
+        };
+        for ent in rd {
+            let ent = ent.at(dir)?;
+            let name = ent.file_name();
+            if let Some(seq) = name.to_str().and_then(segment::parse_file_name) {
+                out.push((seq, ent.path()));
+            }
+        }
+        out.sort();
+        Ok(out)
     }
 }
 

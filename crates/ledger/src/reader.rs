@@ -17,18 +17,8 @@ pub fn read_values(data: &Path) -> Result<Vec<(u64, Value)>> {
     if !layout.origin().exists() {
         return Err(Error::NotInitialized(data.to_path_buf()));
     }
-    let dir = layout.log();
-    let mut files: Vec<(u64, std::path::PathBuf)> = std::fs::read_dir(&dir)
-        .at(&dir)?
-        .filter_map(|e| e.ok())
-        .filter_map(|e| {
-            let name = e.file_name();
-            segment::parse_file_name(name.to_str()?).map(|first| (first, e.path()))
-        })
-        .collect();
-    files.sort();
     let mut out = Vec::new();
-    for (first, path) in files {
+    for (first, path) in layout.segment_files()? {
         if first != out.len() as u64 {
             // A gap means the earlier segment ended early: what follows is not a prefix.
             break;

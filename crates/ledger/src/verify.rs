@@ -155,7 +155,7 @@ pub fn verify(data: &Path, opts: &VerifyOptions) -> Result<Report> {
     let mut window_start = 0u64;
     let mut seq = 0u64;
 
-    let segments = crate::ledger::list_segments(&layout.log())?;
+    let segments = layout.segment_files()?;
     // Each segment's entries are checked and hashed on all cores; the tree is then
     // built in order, which is cheap next to leaf hashing.
     for (name_seq, path) in &segments {
