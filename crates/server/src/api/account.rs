@@ -146,7 +146,12 @@ pub async fn change(
         .store
         .delete_other_sessions(&account.id, &new.id_hash)
         .await?;
-    security_log::record(state, client, Event::new("password.changed").account(account)).await;
+    security_log::record(
+        state,
+        client,
+        Event::new("password.changed").account(account),
+    )
+    .await;
     Ok(new)
 }
 
@@ -234,7 +239,11 @@ pub async fn end_session(
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
     session_of(&actor)?;
-    if !state.store.delete_session_of(&actor.account.id, &id).await? {
+    if !state
+        .store
+        .delete_session_of(&actor.account.id, &id)
+        .await?
+    {
         return Err(Problem::not_found());
     }
     security_log::record(
