@@ -11,13 +11,11 @@ use std::path::Path;
 pub fn preallocate(file: &File, len: u64) -> io::Result<()> {
     #[cfg(target_os = "linux")]
     {
-        use std::os::fd::AsRawFd;
-        let Ok(l) = libc::off_t::try_from(len) else {
+        use rustix::fs::{FallocateFlags, fallocate};
+        if i64::try_from(len).is_err() {
             return Err(io::Error::other("segment too large"));
-        };
-        // SAFETY: plain syscall on a valid, owned descriptor.
-        let rc = unsafe { libc::fallocate(file.as_raw_fd(), 0, 0, l) };
-        if rc == 0 {
+        }
+        if fallocate(file, FallocateFlags::empty(), 0, len).is_ok() {
             return Ok(());
         }
     }
@@ -32,17 +30,13 @@ pub fn zero_range(file: &File, from: u64, to: u64) -> io::Result<()> {
     }
     #[cfg(target_os = "linux")]
     {
-        use std::os::fd::AsRawFd;
-        if let (Ok(off), Ok(len)) = (
-            libc::off_t::try_from(from),
-            libc::off_t::try_from(to - from),
-        ) {
+        use rustix::fs::{FallocateFlags, fallocate};
+        if i64::try_from(to).is_ok() {
             for mode in [
-                libc::FALLOC_FL_ZERO_RANGE,
-                libc::FALLOC_FL_PUNCH_HOLE | libc::FALLOC_FL_KEEP_SIZE,
+                FallocateFlags::ZERO_RANGE,
+                FallocateFlags::PUNCH_HOLE | FallocateFlags::KEEP_SIZE,
             ] {
-                // SAFETY: plain syscall on a valid, owned descriptor.
-                if unsafe { libc::fallocate(file.as_raw_fd(), mode, off, len) } == 0 {
+                if fallocate(file, mode, from, to - from).is_ok() {
                     return Ok(());
                 }
             }
@@ -68,11 +62,9 @@ pub fn lock(path: &Path) -> io::Result<Option<File>> {
         .open(path)?;
     #[cfg(unix)]
     {
-        use std::os::fd::AsRawFd;
-        // SAFETY: plain syscall on a valid, owned descriptor.
-        let rc = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
-        if rc != 0 {
-            let err = io::Error::last_os_error();
+        use rustix::fs::{FlockOperation, flock};
+        if let Err(e) = flock(&file, FlockOperation::NonBlockingLockExclusive) {
+            let err = io::Error::from(e);
             if err.kind() == io::ErrorKind::WouldBlock {
                 return Ok(None);
             }

@@ -26,8 +26,8 @@ fn files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
 
 #[test]
 fn signer_key_is_owner_only_and_never_exported() {
-    // SAFETY: umask has no memory effects; this binary runs no other test concurrently.
-    let old = unsafe { libc::umask(0) };
+    // This binary runs no other test concurrently, so the process-wide umask is ours.
+    let old = rustix::process::umask(rustix::fs::Mode::empty());
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let mut l = Ledger::init(&data, ORIGIN).unwrap();
@@ -35,7 +35,7 @@ fn signer_key_is_owner_only_and_never_exported() {
     std::fs::create_dir_all(layout.keys()).unwrap();
     std::fs::set_permissions(layout.keys(), std::fs::Permissions::from_mode(0o777)).unwrap();
     keys::keygen(&layout, ORIGIN, false).unwrap();
-    unsafe { libc::umask(old) };
+    rustix::process::umask(old);
     assert_eq!(mode(&layout.keys()), 0o700, "keys directory");
     assert_eq!(mode(&layout.signer_key()), 0o600, "signer key");
     assert_eq!(mode(&layout.verifier_key()), 0o644, "verifier key");

@@ -1,19 +1,22 @@
-//! Deterministic UUIDs: version-5 style (name-based, SHA-family hash) so that exporting the
+//! Deterministic UUIDs: name-based version 5 (RFC 9562 section 5.5) so that exporting the
 //! same program twice gives the same identifiers and the files diff cleanly.
 //!
-//! RFC 9562 version 5 uses SHA-1; we hash with SHA-256 and take the first 16 bytes, then
-//! set the version nibble to 5 and the RFC 4122 variant bits. The result matches OSCAL's
-//! UUID pattern (versions 4 and 5 are allowed there) and is stable across runs.
+//! Version 5 hashes a namespace UUID and a name with SHA-1 and keeps the first 16 bytes,
+//! with the version nibble set to 5 and the RFC 9562 variant bits. SHA-1 here only makes
+//! identifiers stable, it protects nothing. Version 8 (custom hashes such as SHA-256) would
+//! not do: OSCAL's UUID datatype allows versions 4 and 5 only.
 
-use sha2::{Digest, Sha256};
+use sha1::{Digest, Sha1};
 
-/// Covenant's namespace, itself a fixed UUID, so our identifiers cannot collide with
-/// another tool's name-based ones built from the same names.
-const NAMESPACE: &[u8] = b"6f3c2a71-4f0e-5b8e-9d7a-2c1b0e5f4a10";
+/// Covenant's namespace UUID (`6f3c2a71-4f0e-5b8e-9d7a-2c1b0e5f4a10`), so our identifiers
+/// cannot collide with another tool's name-based ones built from the same names.
+const NAMESPACE: [u8; 16] = [
+    0x6f, 0x3c, 0x2a, 0x71, 0x4f, 0x0e, 0x5b, 0x8e, 0x9d, 0x7a, 0x2c, 0x1b, 0x0e, 0x5f, 0x4a, 0x10,
+];
 
-/// A UUID derived from `parts` (joined unambiguously).
+/// A UUID derived from `parts`; the name is the parts joined unambiguously.
 pub fn derive(parts: &[&str]) -> String {
-    let mut h = Sha256::new();
+    let mut h = Sha1::new();
     h.update(NAMESPACE);
     for p in parts {
         // Length-prefix each part so ("ab","c") and ("a","bc") differ.
