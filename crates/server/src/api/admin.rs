@@ -75,6 +75,29 @@ pub async fn accounts(
     ))
 }
 
+/// One administrative change to another account, recorded as `kind` with the
+/// administrator's name.
+async fn administer(
+    state: &Shared,
+    client: &Client,
+    actor: &Actor,
+    id: &str,
+    kind: &str,
+    change: impl AsyncFnOnce(&covenant_store::Store, &Account) -> Result<(), Problem>,
+) -> ApiResult<StatusCode> {
+    let account = target(state, actor, id).await?;
+    change(&state.store, &account).await?;
+    security_log::record(
+        state,
+        client,
+        Event::new(kind)
+            .account(&account)
+            .detail(format!("by {}", actor.name())),
+    )
+    .await;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 #[utoipa::path(post, path = "/api/v1/admin/accounts/{account}/deactivate", tag = "admin",
     params(("account" = String, Path, description = "Account id")),
     responses((status = 204, description = "Deactivated: its sessions and API tokens ended"), Errors))]
@@ -84,18 +107,19 @@ pub async fn deactivate(
     actor: Actor,
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
-    let account = target(&state, &actor, &id).await?;
     let now = state.clock.now_ms();
-    state.store.set_deactivated(&account.id, Some(now)).await?;
-    security_log::record(
+    administer(
         &state,
         &client,
-        Event::new("account.deactivated")
-            .account(&account)
-            .detail(format!("by {}", actor.name())),
+        &actor,
+        &id,
+        "account.deactivated",
+        async |store, a| {
+            store.set_deactivated(&a.id, Some(now)).await?;
+            Ok(())
+        },
     )
-    .await;
-    Ok(StatusCode::NO_CONTENT)
+    .await
 }
 
 #[utoipa::path(post, path = "/api/v1/admin/accounts/{account}/reactivate", tag = "admin",
@@ -107,17 +131,18 @@ pub async fn reactivate(
     actor: Actor,
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
-    let account = target(&state, &actor, &id).await?;
-    state.store.set_deactivated(&account.id, None).await?;
-    security_log::record(
+    administer(
         &state,
         &client,
-        Event::new("account.reactivated")
-            .account(&account)
-            .detail(format!("by {}", actor.name())),
+        &actor,
+        &id,
+        "account.reactivated",
+        async |store, a| {
+            store.set_deactivated(&a.id, None).await?;
+            Ok(())
+        },
     )
-    .await;
-    Ok(StatusCode::NO_CONTENT)
+    .await
 }
 
 #[utoipa::path(post, path = "/api/v1/admin/accounts/{account}/reset-totp", tag = "admin",
@@ -129,15 +154,13 @@ pub async fn reset_totp(
     actor: Actor,
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
-    let account = target(&state, &actor, &id).await?;
-    state.store.reset_totp(&account.id).await?;
-    security_log::record(
+    administer(
         &state,
         &client,
-        Event::new("totp.reset")
-            .account(&account)
-            .detail(format!("by {}", actor.name())),
+        &actor,
+        &id,
+        "totp.reset",
+        async |store, a| Ok(store.reset_totp(&a.id).await?),
     )
-    .await;
-    Ok(StatusCode::NO_CONTENT)
+    .await
 }
