@@ -13,6 +13,8 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 const CHILD_ENV: &str = "COVENANT_LEDGER_CRASH_CHILD";
+/// Replays a run: its batch sizes, kill delays and the children's seeds follow from it.
+const SEED_ENV: &str = "COVENANT_LEDGER_CRASH_SEED";
 const SEGMENT: u64 = 256 << 10;
 
 fn crash_entry(seq: u64) -> Value {
@@ -32,7 +34,14 @@ impl Rng {
     }
 }
 
+/// `COVENANT_LEDGER_CRASH_SEED` when set, else a random seed (never zero: xorshift).
 fn seed() -> u64 {
+    if let Some(s) = std::env::var(SEED_ENV)
+        .ok()
+        .and_then(|s| s.parse::<u64>().ok())
+    {
+        return s | 1;
+    }
     let mut b = [0u8; 8];
     getrandom::fill(&mut b).unwrap();
     u64::from_le_bytes(b) | 1
@@ -76,7 +85,10 @@ fn crash_child() {
 fn run_rounds(rounds: u64, per_dir: u64) {
     let base = tempfile::tempdir().unwrap();
     let exe = std::env::current_exe().unwrap();
-    let mut rng = Rng(seed());
+    let seed = seed();
+    // Printed first, so a failing run can be replayed (kill timing still varies).
+    eprintln!("crash test seed {seed} (replay with {SEED_ENV}={seed})");
+    let mut rng = Rng(seed);
     let mut total_acked = 0u64;
     let mut recoveries = 0u64;
     let mut acked_max: Option<u64> = None;
@@ -96,6 +108,7 @@ fn run_rounds(rounds: u64, per_dir: u64) {
                 "--test-threads=1",
             ])
             .env(CHILD_ENV, &dir)
+            .env(SEED_ENV, (rng.next() | 1).to_string())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
