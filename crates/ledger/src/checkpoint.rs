@@ -7,6 +7,9 @@
 //! <base64 root hash>\n
 //! [extension lines]\n
 //! ```
+//!
+//! Written here, not taken from the `tlog_tiles` crate: see "Why not the tlog crates" in
+//! the crate documentation.
 
 use crate::merkle::Hash;
 use crate::note::{NoteError, NoteSigner, NoteVerifier};

@@ -15,6 +15,17 @@
 //!
 //! It performs no network IO and never reads the clock: callers pass `now`.
 //! The on-disk format is specified in `docs/ledger-format.md`.
+//!
+//! # Why not the tlog crates
+//!
+//! The Merkle hashing and proofs, signed notes and checkpoints are written here rather than
+//! taken from the `tlog_tiles` and `signed_note` crates (ports of Go's
+//! `golang.org/x/mod/sumdb` packages). Those crates are the independent implementation
+//! `tests/ledger_interop.rs` checks this code against, and an oracle only catches mistakes
+//! while it shares no code with what it checks. They would also bring a second generation of
+//! the crypto stack into production (ed25519-dalek 2, sha2 0.10, base64 0.21, thiserror 1)
+//! beside the one the ledger uses, for a few hundred lines of code the RFCs and C2SP
+//! specifications define exactly.
 
 pub mod blob;
 pub mod canonical;

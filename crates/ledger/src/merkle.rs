@@ -2,6 +2,9 @@
 //!
 //! Proof construction is written against [`SubtreeSource`], so the same code serves the
 //! live ledger (stored hashes) and tests (hashes in memory).
+//!
+//! Written here, not taken from the `tlog_tiles` crate: see "Why not the tlog crates" in
+//! the crate documentation.
 
 use sha2::{Digest, Sha256};
 

@@ -5,6 +5,9 @@
 //! - signer key:   `PRIVATE+KEY+<name>+<key id, 8 hex>+<base64(0x01 || seed)>`
 //! - key id: the first four bytes of SHA-256(name || "\n" || 0x01 || public key)
 //! - signature line: `— <name> <base64(key id || Ed25519 signature over the text)>`
+//!
+//! Written here, not taken from the `signed_note` crate: see "Why not the tlog crates" in
+//! the crate documentation.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
