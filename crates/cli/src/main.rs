@@ -31,13 +31,13 @@ enum Command {
     Publish(cmd::publish::Args),
     /// Scaffold a small valid program that teaches the schema.
     Init(cmd::init::Args),
-    /// The tamper-evident ledger: init, append, checkpoint, verify, proof, export, keygen.
+    /// The tamper-evident ledger: init, append, checkpoint, verify, proof, export, keygen, entries.
     Ledger(cmd::ledger::Args),
     /// Record evidence in the ledger.
     Evidence(cmd::evidence::Args),
     /// Capacity checks run on the user's own machine.
     Bench(cmd::bench::Args),
-    /// Vulnerability findings: ingest SBOMs and scanner output, list, triage.
+    /// Vulnerability findings: ingest SBOMs and scanner output, list, show, triage, export, notify.
     Vuln(cmd::vuln::Args),
     /// Overdue and upcoming obligations, unbacked claims and control health.
     Status(cmd::status::Args),
@@ -51,7 +51,7 @@ enum Command {
     Waive(cmd::record::WaiveArgs),
     /// Framework coverage: criteria with controls, backed or not, and gaps.
     Coverage(cmd::coverage::Args),
-    /// Frameworks the program can cite: list, show.
+    /// Frameworks the program can cite: list, show, import, crosswalk.
     Framework(cmd::framework::Args),
     /// OSCAL: resolve profiles, export the program, validate OSCAL files.
     Oscal(cmd::oscal::Args),
