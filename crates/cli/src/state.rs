@@ -10,9 +10,24 @@ use covenant_model::{Level, Program, Sources};
 use jiff::Timestamp;
 use std::path::{Path, PathBuf};
 
-/// Where the ledger is: `--data`, else `$COVENANT_DATA`, else `PROGRAM/.covenant` when it
-/// exists (a program and its recorded history can live side by side in one repository),
-/// else `.covenant` in the current directory like the ledger verbs.
+/// The one rule for where the CLI's ledger (its data directory) is, for every verb:
+/// `--data`, else `$COVENANT_DATA` (clap reads both into `data`), else `PROGRAM/.covenant`
+/// when that directory exists (a program and its recorded history can live side by side in
+/// one repository), else `.covenant` in the current directory. PROGRAM is the verb's program:
+/// its PROGRAM argument or `--program`. So `status PROGRAM` and `evidence add --program
+/// PROGRAM` always use the same ledger. (`serve` and `admin` keep the server's own data
+/// directory, `.covenant-server`: see the README.)
+pub fn data_dir(data: Option<&Path>, program: Option<&Path>) -> PathBuf {
+    if let Some(d) = data {
+        return d.to_path_buf();
+    }
+    if let Some(beside) = program.map(|p| p.join(".covenant")).filter(|b| b.is_dir()) {
+        return beside;
+    }
+    PathBuf::from(".covenant")
+}
+
+/// `--data` of the verbs that take a PROGRAM argument; see [`data_dir`].
 #[derive(clap::Args, Clone, Debug)]
 pub struct DataDir {
     /// Data directory holding the ledger (default: $COVENANT_DATA, else PROGRAM/.covenant if present, else ./.covenant).
@@ -22,15 +37,7 @@ pub struct DataDir {
 
 impl DataDir {
     pub fn resolve(&self, program: &Path) -> PathBuf {
-        if let Some(d) = &self.data {
-            return d.clone();
-        }
-        let beside = program.join(".covenant");
-        if beside.is_dir() {
-            beside
-        } else {
-            PathBuf::from(".covenant")
-        }
+        data_dir(self.data.as_deref(), Some(program))
     }
 }
 

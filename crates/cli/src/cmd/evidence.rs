@@ -92,7 +92,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     };
     // Reject bad fields before touching the data directory.
     ev.validate()?;
-    let mut l = open(&c.data)?;
+    let mut l = open(&c.data())?;
     let blob = BlobStore::new(l.layout().blobs()).put_file(&file)?;
     ev.blob = blob.id();
     let seq = l.append(&[ev.to_value()?])?[0];

@@ -18,17 +18,35 @@ pub const DEFAULT_ORIGIN: &str = "covenant.local/ledger";
 /// Options every ledger-related verb shares.
 #[derive(clap::Args, Clone, Debug)]
 pub struct DataArgs {
-    /// Data directory holding the ledger, blobs and keys.
+    /// Data directory holding the ledger, blobs and keys (default: $COVENANT_DATA, else PROGRAM/.covenant if present, else ./.covenant).
+    #[arg(long, global = true, env = "COVENANT_DATA")]
+    data: Option<PathBuf>,
+    /// The program whose ledger this is: its `.covenant` directory, when present, is the data
+    /// directory, as for `covenant status PROGRAM`. `incident open` and `vuln ingest` also
+    /// record the terms of its commitments.
     #[arg(
-        long,
-        global = true,
-        env = "COVENANT_DATA",
-        default_value = ".covenant"
+        long = "program",
+        id = "ledger_program",
+        value_name = "PROGRAM",
+        global = true
     )]
-    pub data: PathBuf,
+    pub program: Option<PathBuf>,
     /// Print machine-readable JSON instead of text.
     #[arg(long, global = true)]
     pub json: bool,
+}
+
+impl DataArgs {
+    /// The data directory, by the one rule of [`crate::state::data_dir`]; `program` is the
+    /// verb's PROGRAM argument, for verbs that have one.
+    pub fn data_for(&self, program: Option<&Path>) -> PathBuf {
+        crate::state::data_dir(self.data.as_deref(), self.program.as_deref().or(program))
+    }
+
+    /// The data directory of a verb without a PROGRAM argument.
+    pub fn data(&self) -> PathBuf {
+        self.data_for(None)
+    }
 }
 
 #[derive(clap::Args)]
@@ -151,7 +169,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
 }
 
 fn init(c: &DataArgs, origin: &str) -> anyhow::Result<u8> {
-    let l = Ledger::init(&c.data, origin)?;
+    let l = Ledger::init(c.data(), origin)?;
     let layout = l.layout().clone();
     let created_key = !layout.signer_key().exists();
     let v = if created_key {
@@ -161,10 +179,10 @@ fn init(c: &DataArgs, origin: &str) -> anyhow::Result<u8> {
     };
     emit(
         c.json,
-        &json!({"data": c.data, "origin": origin, "verifier_key": v.to_key_string(), "key_created": created_key}),
+        &json!({"data": c.data(), "origin": origin, "verifier_key": v.to_key_string(), "key_created": created_key}),
         &format!(
             "initialized ledger {origin} in {}\nverifier key: {}\n",
-            c.data.display(),
+            c.data().display(),
             v.to_key_string()
         ),
     )?;
@@ -172,7 +190,7 @@ fn init(c: &DataArgs, origin: &str) -> anyhow::Result<u8> {
 }
 
 fn keygen(c: &DataArgs, name: Option<String>, force: bool) -> anyhow::Result<u8> {
-    let layout = Layout::new(&c.data);
+    let layout = Layout::new(c.data());
     let name = match name {
         Some(n) => n,
         None => std::fs::read_to_string(layout.origin())
@@ -211,7 +229,7 @@ fn append(c: &DataArgs) -> anyhow::Result<u8> {
         }
         values.push(v);
     }
-    let mut l = open(&c.data)?;
+    let mut l = open(&c.data())?;
     let seqs = l.append(&values)?;
     let (first, last) = (seqs.first().copied(), seqs.last().copied());
     emit(
@@ -230,7 +248,7 @@ fn append(c: &DataArgs) -> anyhow::Result<u8> {
 }
 
 fn checkpoint(c: &DataArgs) -> anyhow::Result<u8> {
-    let mut l = open(&c.data)?;
+    let mut l = open(&c.data())?;
     let signer = keys::load_signer(l.layout())
         .context("loading the signing key (run `covenant ledger keygen`)")?;
     let cp = l.checkpoint(&signer, now())?;
@@ -249,7 +267,8 @@ fn checkpoint(c: &DataArgs) -> anyhow::Result<u8> {
 }
 
 fn verify_dir(c: &DataArgs, dir: Option<&Path>, key: Option<&Path>) -> anyhow::Result<u8> {
-    let dir = dir.unwrap_or(&c.data);
+    let data = c.data();
+    let dir = dir.unwrap_or(&data);
     if !dir.join("ledger").is_dir() {
         bail!("{} holds no ledger", dir.display());
     }
@@ -319,7 +338,7 @@ fn verify_dir(c: &DataArgs, dir: Option<&Path>, key: Option<&Path>) -> anyhow::R
 fn proof(c: &DataArgs, cmd: ProofCmd) -> anyhow::Result<u8> {
     match cmd {
         ProofCmd::Inclusion { seq, out } => {
-            let l = open(&c.data)?;
+            let l = open(&c.data())?;
             let Some(note) = l.latest_checkpoint()? else {
                 bail!("no checkpoint yet; run `covenant ledger checkpoint` first");
             };
@@ -345,7 +364,7 @@ fn proof(c: &DataArgs, cmd: ProofCmd) -> anyhow::Result<u8> {
             Ok(exit::OK)
         }
         ProofCmd::Consistency { old, new } => {
-            let l = open(&c.data)?;
+            let l = open(&c.data())?;
             let new = new.unwrap_or(l.size());
             let proof = l.consistency_proof(old, new)?;
             let hashes: Vec<String> = proof.iter().map(|h| b64(h)).collect();
@@ -393,7 +412,7 @@ fn proof(c: &DataArgs, cmd: ProofCmd) -> anyhow::Result<u8> {
 }
 
 fn export(c: &DataArgs, dest: &Path) -> anyhow::Result<u8> {
-    let l = open(&c.data)?;
+    let l = open(&c.data())?;
     let s = l.export(dest)?;
     emit(
         c.json,
@@ -410,7 +429,7 @@ fn export(c: &DataArgs, dest: &Path) -> anyhow::Result<u8> {
 }
 
 fn entries(c: &DataArgs, from: u64) -> anyhow::Result<u8> {
-    let l = open(&c.data)?;
+    let l = open(&c.data())?;
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     for e in l.entries()? {
         let e = e?;

@@ -46,6 +46,13 @@ struct Due<'a> {
     remediation: Option<&'a Obligation>,
 }
 
+impl Args {
+    /// The program directory the advisories are about.
+    pub fn program(&self) -> &Path {
+        &self.program
+    }
+}
+
 pub fn run(args: Args, data: &Path, as_json: bool, at: Option<&str>) -> anyhow::Result<u8> {
     let now = match crate::clock::now(at) {
         Ok(t) => t,

@@ -8,7 +8,7 @@ use anyhow::Context;
 use covenant_model::commitment::NoticeTrigger;
 use covenant_model::{Level, Sources};
 use serde_json::{Value, json};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 #[derive(clap::Args)]
 pub struct IncidentArgs {
@@ -26,9 +26,6 @@ enum IncidentCmd {
         id: String,
         #[arg(long)]
         title: String,
-        /// The program whose notice commitment applies; its terms are recorded with the clock.
-        #[arg(long, default_value = ".")]
-        program: PathBuf,
         /// When the incident was declared (default: now).
         #[arg(long)]
         at: Option<String>,
@@ -91,8 +88,9 @@ pub struct WaiveArgs {
 }
 
 fn append(common: &DataArgs, entry: Value) -> anyhow::Result<u8> {
-    let mut ledger = covenant_ledger::Ledger::open_or_init(&common.data, DEFAULT_ORIGIN)
-        .with_context(|| format!("opening the ledger in {}", common.data.display()))?;
+    let data = common.data();
+    let mut ledger = covenant_ledger::Ledger::open_or_init(&data, DEFAULT_ORIGIN)
+        .with_context(|| format!("opening the ledger in {}", data.display()))?;
     let seqs = ledger.append(std::slice::from_ref(&entry))?;
     let seq = seqs.first().copied().unwrap_or_default();
     let kind = entry
@@ -134,12 +132,10 @@ fn notice_terms(dir: &Path) -> Option<(String, String)> {
 
 pub fn incident(args: IncidentArgs) -> anyhow::Result<u8> {
     let entry = match &args.cmd {
-        IncidentCmd::Open {
-            id,
-            title,
-            program,
-            at,
-        } => {
+        IncidentCmd::Open { id, title, at } => {
+            // The program whose notice commitment applies (`--program`, default the current
+            // directory); its terms are recorded with the clock.
+            let program = args.common.program.as_deref().unwrap_or(Path::new("."));
             non_empty("the incident id", id)?;
             non_empty("--title", title)?;
             let mut e = json!({ "type": "incident.opened", "incident": id, "title": title, "at": time(at)? });

@@ -3,6 +3,7 @@
 //!
 //! State is the fold of the `finding.*` entries in the ledger; every change is appended there.
 
+use crate::cmd::ledger::DataArgs;
 use crate::exit;
 use anyhow::{Context, bail};
 use covenant_ledger::Ledger;
@@ -16,17 +17,11 @@ use std::path::{Path, PathBuf};
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// Data directory holding the ledger.
-    #[arg(
-        long,
-        global = true,
-        env = "COVENANT_DATA",
-        default_value = ".covenant"
-    )]
-    data: PathBuf,
-    /// Print machine-readable JSON instead of text.
-    #[arg(long, global = true)]
-    json: bool,
+    // `--data`, `--program` and `--json`. For `ingest`, `--program` is also the program whose
+    // remediation SLA applies: each new finding records the terms in force, so later edits of
+    // the commitment never move its deadlines.
+    #[command(flatten)]
+    common: DataArgs,
     /// Timestamp to record instead of the clock (RFC 3339, UTC), for reproducible runs.
     #[arg(long, global = true)]
     at: Option<String>,
@@ -51,10 +46,6 @@ enum Cmd {
         /// Show what would be recorded without writing to the ledger.
         #[arg(long)]
         dry_run: bool,
-        /// The program whose remediation SLA applies: each new finding records the terms
-        /// in force, so later edits of the commitment never move its deadlines.
-        #[arg(long)]
-        program: Option<PathBuf>,
         /// Files to read.
         #[arg(required = true)]
         files: Vec<PathBuf>,
@@ -131,17 +122,23 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
             return Ok(exit::USAGE);
         }
     };
+    let json = args.common.json;
+    let program = args.common.program.clone();
+    let data = match &args.cmd {
+        // `notify PROGRAM` names its program; every other subcommand takes `--program`.
+        Cmd::Notify(n) => args.common.data_for(Some(n.program())),
+        _ => args.common.data(),
+    };
     match args.cmd {
         Cmd::Ingest {
             advisories,
             default_severity,
             include_informational,
             dry_run,
-            program,
             files,
         } => ingest(
-            &args.data,
-            args.json,
+            &data,
+            json,
             &at,
             advisories.as_deref(),
             default_severity,
@@ -150,8 +147,8 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
             program.as_deref(),
             &files,
         ),
-        Cmd::List { status, severity } => list(&args.data, args.json, status.as_deref(), severity),
-        Cmd::Show { id } => show(&args.data, args.json, &id),
+        Cmd::List { status, severity } => list(&data, json, status.as_deref(), severity),
+        Cmd::Show { id } => show(&data, json, &id),
         Cmd::Triage {
             id,
             status,
@@ -170,7 +167,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
                 approver,
                 until,
             };
-            triage_cmd(&args.data, args.json, &at, &id, &req, &by)
+            triage_cmd(&data, json, &at, &id, &req, &by)
         }
         Cmd::Export {
             format,
@@ -194,9 +191,9 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
                 initial_release: None,
                 version,
             };
-            export_cmd(&args.data, &format, &meta, output.as_deref())
+            export_cmd(&data, &format, &meta, output.as_deref())
         }
-        Cmd::Notify(n) => crate::cmd::notify::run(n, &args.data, args.json, args.at.as_deref()),
+        Cmd::Notify(n) => crate::cmd::notify::run(n, &data, json, args.at.as_deref()),
     }
 }
 
