@@ -13,13 +13,14 @@ use crate::checkpoint::Checkpoint;
 use crate::error::{Error, IoContext, Result};
 use crate::layout::{self, Layout};
 use crate::note;
-use crate::segment;
+use crate::segment::{self, Decoded};
 use crate::storage;
-use crate::tree::HashTree;
+use crate::tree::{HashTree, TILE};
 use reading::seg_index;
 use recovery::{repair_tree, scan_segments};
 use serde_json::Value;
 use std::fs::{File, OpenOptions};
+use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
@@ -62,6 +63,58 @@ struct SegIndex {
     end: u64,
     /// Entries whose sequence number is a multiple of 256.
     marks: Vec<Mark>,
+}
+
+/// A segment file read whole and walked from its header, up to the first position that
+/// holds no valid record.
+struct Indexed {
+    buf: Vec<u8>,
+    first_seq: u64,
+    index: SegIndex,
+    /// The sequence number after the last record.
+    next_seq: u64,
+    /// Stored CRC of the last record (the header CRC when empty).
+    last_crc: u32,
+    /// What stopped the walk, unless it was the end marker.
+    bad: Option<&'static str>,
+}
+
+/// Reads `seg` and indexes its records (a [`Mark`] every [`TILE`] entries): what opening does
+/// for the newest segment and reading does for the others on first use.
+fn index_segment(seg: &Segment) -> Result<Indexed> {
+    let mut buf = vec![0u8; seg.capacity as usize];
+    seg.file.read_exact_at(&mut buf, 0).at(&seg.path)?;
+    let header = segment::decode_header(&buf)
+        .ok_or_else(|| Error::Corrupt(format!("{}: bad segment header", seg.path.display())))?;
+    let mut walk = segment::Walk::new(&buf, header);
+    let mut seq = header.first_seq;
+    let mut marks = Vec::new();
+    let bad = loop {
+        match walk.peek() {
+            Decoded::Record { crc, len, .. } => {
+                if seq.is_multiple_of(TILE) {
+                    marks.push(Mark {
+                        seq,
+                        offset: walk.pos as u64,
+                        prev_crc: walk.crc,
+                    });
+                }
+                walk.advance(len, crc);
+                seq += 1;
+            }
+            Decoded::End => break None,
+            other => break Some(reading::describe(&other)),
+        }
+    };
+    let (end, last_crc) = (walk.pos as u64, walk.crc);
+    Ok(Indexed {
+        buf,
+        first_seq: header.first_seq,
+        index: SegIndex { end, marks },
+        next_seq: seq,
+        last_crc,
+        bad,
+    })
 }
 
 /// Where an entry starts: its sequence number, byte offset, CRC of the record before it.

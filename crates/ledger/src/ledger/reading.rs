@@ -1,14 +1,13 @@
 //! Reading back: entries by sequence number through each segment's sparse index, every
 //! entry in order, roots and proofs.
 
-use super::{Entry, Ledger, Mark, SegIndex, Segment};
+use super::{Entry, Ledger, SegIndex, Segment, index_segment};
 use crate::checkpoint::Checkpoint;
 use crate::error::{Error, IoContext, Result};
 use crate::merkle::{self, Hash};
 use crate::note;
 use crate::proof::ProofBundle;
 use crate::segment::{self, Decoded, HEADER_LEN};
-use crate::tree::TILE;
 use serde_json::Value;
 use std::fs::File;
 use std::os::unix::fs::FileExt;
@@ -210,7 +209,7 @@ impl Iterator for EntryIter {
     }
 }
 
-fn describe(d: &Decoded<'_>) -> &'static str {
+pub(super) fn describe(d: &Decoded<'_>) -> &'static str {
     match d {
         Decoded::Record { .. } => "ok",
         Decoded::BadChecksum { .. } => "checksum mismatch",
@@ -228,36 +227,14 @@ pub(super) fn seg_index(segments: &[Segment], si: usize) -> Result<&SegIndex> {
     if let Some(idx) = seg.index.get() {
         return Ok(idx);
     }
-    let mut buf = vec![0u8; seg.capacity as usize];
-    seg.file.read_exact_at(&mut buf, 0).at(&seg.path)?;
-    let header = segment::decode_header(&buf)
-        .ok_or_else(|| Error::Corrupt(format!("{}: bad segment header", seg.path.display())))?;
-    let mut walk = segment::Walk::new(&buf, header);
-    let mut seq = header.first_seq;
-    let mut marks = Vec::new();
-    loop {
-        match walk.peek() {
-            Decoded::Record { crc, len, .. } => {
-                if seq.is_multiple_of(TILE) {
-                    marks.push(Mark {
-                        seq,
-                        offset: walk.pos as u64,
-                        prev_crc: walk.crc,
-                    });
-                }
-                walk.advance(len, crc);
-                seq += 1;
-            }
-            Decoded::End => break,
-            other => {
-                return Err(Error::Corrupt(format!(
-                    "{}: entry {seq} at offset {}: {}",
-                    seg.path.display(),
-                    walk.pos,
-                    describe(&other)
-                )));
-            }
-        }
+    let ix = index_segment(seg)?;
+    let seq = ix.next_seq;
+    if let Some(why) = ix.bad {
+        return Err(Error::Corrupt(format!(
+            "{}: entry {seq} at offset {}: {why}",
+            seg.path.display(),
+            ix.index.end
+        )));
     }
     if seq != seg.first_seq + seg.count {
         return Err(Error::Corrupt(format!(
@@ -267,10 +244,7 @@ pub(super) fn seg_index(segments: &[Segment], si: usize) -> Result<&SegIndex> {
             seg.first_seq + seg.count
         )));
     }
-    let _ = seg.index.set(SegIndex {
-        end: walk.pos as u64,
-        marks,
-    });
+    let _ = seg.index.set(ix.index);
     seg.index
         .get()
         .ok_or_else(|| Error::Corrupt("segment index".into()))

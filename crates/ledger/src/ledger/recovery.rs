@@ -2,11 +2,11 @@
 //! and tree hashes past the durable mark are recomputed from the entries.
 
 use super::writer::write_synced_mark;
-use super::{Mark, SegIndex, Segment, reading::read_range};
+use super::{Segment, index_segment, reading::read_range};
 use crate::error::{Error, IoContext, Result};
 use crate::layout::{self, Layout};
 use crate::merkle::{self, Hash};
-use crate::segment::{self, Decoded, HEADER_LEN};
+use crate::segment::{self, HEADER_LEN};
 use crate::storage;
 use crate::tree::{self, HashTree, TILE};
 use std::fs::{File, OpenOptions};
@@ -102,36 +102,20 @@ pub(super) fn scan_segments(layout: &Layout, recovery: &mut Recovery) -> Result<
 /// Reads the newest segment in full: its data may end in a write that never completed,
 /// which is cut off (zeroed) here.
 pub(super) fn scan_newest(seg: &mut Segment, recovery: &mut Recovery) -> Result<()> {
-    let mut buf = vec![0u8; seg.capacity as usize];
-    seg.file.read_exact_at(&mut buf, 0).at(&seg.path)?;
-    let header = segment::decode_header(&buf)
-        .ok_or_else(|| Error::Corrupt(format!("{}: bad segment header", seg.path.display())))?;
-    let mut walk = segment::Walk::new(&buf, header);
-    let mut seq = header.first_seq;
-    let mut marks = Vec::new();
-    while let Decoded::Record { crc, len, .. } = walk.peek() {
-        if seq.is_multiple_of(TILE) {
-            marks.push(Mark {
-                seq,
-                offset: walk.pos as u64,
-                prev_crc: walk.crc,
-            });
-        }
-        walk.advance(len, crc);
-        seq += 1;
-    }
-    let end = walk.pos as u64;
-    if buf
-        .get(walk.pos..)
+    let ix = index_segment(seg)?;
+    let end = ix.index.end;
+    if ix
+        .buf
+        .get(end as usize..)
         .is_some_and(|r| r.iter().any(|&b| b != 0))
     {
         storage::zero_range(&seg.file, end, seg.capacity).at(&seg.path)?;
         seg.file.sync_data().at(&seg.path)?;
         recovery.torn_tail_cleared = true;
     }
-    seg.count = seq - header.first_seq;
-    seg.last_crc = walk.crc;
-    let _ = seg.index.set(SegIndex { end, marks });
+    seg.count = ix.next_seq - ix.first_seq;
+    seg.last_crc = ix.last_crc;
+    let _ = seg.index.set(ix.index);
     Ok(())
 }
 
