@@ -11,7 +11,8 @@ pub fn spawn(state: &Shared) {
     let weak = std::sync::Arc::downgrade(state);
     let every = state.settings.checkpoint_interval;
     tokio::spawn(async move {
-        let mut tick = tokio::time::interval(every);
+        // The first round one interval after start, not at once.
+        let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
