@@ -14,9 +14,12 @@ pub fn spawn(state: &Shared) {
         // The first round one interval after start, not at once.
         let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        // The size each workspace's latest checkpoint covers, so an idle workspace costs
+        // no file read per round.
+        let mut covered = std::collections::HashMap::new();
         loop {
             tick.tick().await;
-            if !round(&weak).await {
+            if !round(&weak, &mut covered).await {
                 return;
             }
         }
@@ -24,13 +27,17 @@ pub fn spawn(state: &Shared) {
 }
 
 /// One pass over the workspaces; false once the server is gone.
-async fn round(state: &Weak<crate::state::AppState>) -> bool {
+async fn round(
+    state: &Weak<crate::state::AppState>,
+    known: &mut std::collections::HashMap<String, u64>,
+) -> bool {
     let Some(state) = state.upgrade() else {
         return false;
     };
     for live in state.all_live() {
         let size = live.view().size;
-        if size == 0 || !live.healthy() {
+        let slug = &live.workspace.slug;
+        if size == 0 || !live.healthy() || known.get(slug) == Some(&size) {
             continue;
         }
         let covered = live
@@ -41,10 +48,17 @@ async fn round(state: &Weak<crate::state::AppState>) -> bool {
             .as_deref()
             .and_then(crate::api::ledger::checkpoint_size)
             .unwrap_or(0);
-        if covered < size
-            && let Err(e) = live.checkpoint(state.clock.now()).await
-        {
-            tracing::error!(workspace = %live.workspace.slug, error = %e, "checkpoint not signed");
+        if covered >= size {
+            known.insert(slug.clone(), covered);
+            continue;
+        }
+        match live.checkpoint(state.clock.now()).await {
+            Ok(cp) => {
+                known.insert(slug.clone(), cp.checkpoint.size);
+            }
+            Err(e) => {
+                tracing::error!(workspace = %slug, error = %e, "checkpoint not signed");
+            }
         }
     }
     true

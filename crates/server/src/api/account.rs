@@ -92,23 +92,13 @@ pub async fn change(
     let session = session_of(actor)?;
     let account = &actor.account;
     let key = throttle::account_key(&format!("password-change:{}", account.id));
-    let now = state.clock.now_ms();
-    let attempt = secret::id().map_err(Problem::internal)?;
-    if let covenant_store::Reservation::Refused { failures, .. } = state
-        .store
-        .reserve_attempt(
-            &attempt,
-            &[(key.as_str(), state.settings.throttle.account)],
-            now - throttle::WINDOW_MS,
-            now,
-        )
-        .await?
-    {
-        let limit = state.settings.throttle.account;
-        return Err(Problem::too_many(
-            throttle::locked_for(&failures, limit, now).unwrap_or(1),
-        ));
-    }
+    crate::api::auth::reserve(
+        state,
+        client,
+        &[(key.as_str(), state.settings.throttle.account)],
+        Event::new("password.change_locked").account(account),
+    )
+    .await?;
     let hash = account.password_hash.clone().ok_or_else(|| {
         Problem::bad_request("this account signs in through single sign-on and has no password")
     })?;
@@ -116,7 +106,7 @@ pub async fn change(
         .hasher
         .verify(&req.current_password, &hash)
         .await
-        .map_err(|_| Problem::new(StatusCode::SERVICE_UNAVAILABLE, "busy", "Busy; try again"))?;
+        .map_err(|_| crate::api::auth::busy(state))?;
     if !ok {
         security_log::record(
             state,
@@ -137,7 +127,7 @@ pub async fn change(
         .hasher
         .hash(&req.new_password)
         .await
-        .map_err(|_| Problem::new(StatusCode::SERVICE_UNAVAILABLE, "busy", "Busy; try again"))?
+        .map_err(|_| crate::api::auth::busy(state))?
         .map_err(|e| Problem::bad_request(e.to_string()))?;
     state.store.set_password(&account.id, &new_hash).await?;
     state.store.clear_login_failures(&key).await?;

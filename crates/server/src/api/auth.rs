@@ -123,7 +123,8 @@ fn invalid_login() -> Problem {
     )
 }
 
-fn busy(state: &Shared) -> Problem {
+/// 503 with `Retry-After`: the password hashing queue is full.
+pub(crate) fn busy(state: &Shared) -> Problem {
     let mut p = Problem::new(
         StatusCode::SERVICE_UNAVAILABLE,
         "busy",
@@ -162,7 +163,7 @@ pub fn presented_session(headers: &HeaderMap) -> Option<String> {
 
 /// Counts an attempt before it is verified (see `Store::reserve_attempt`): a key at its
 /// limit answers 429 at once. Returns the attempt's id, to give back on success.
-async fn reserve(
+pub(crate) async fn reserve(
     state: &Shared,
     client: &Client,
     keys: &[(&str, usize)],

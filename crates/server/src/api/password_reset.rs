@@ -14,7 +14,7 @@ use crate::state::Shared;
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
-use covenant_store::{Account, PasswordReset, Reservation};
+use covenant_store::{Account, PasswordReset};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -79,39 +79,18 @@ pub async fn request_for(
         client.address.as_deref().unwrap_or("")
     );
     let limits = state.settings.throttle;
-    let now = state.clock.now_ms();
-    let attempt = secret::id().map_err(Problem::internal)?;
     // Every request counts, granted or not, and none is given back: a mail is sent.
-    if let Reservation::Refused { key, failures } = state
-        .store
-        .reserve_attempt(
-            &attempt,
-            &[
-                (email_key.as_str(), limits.account),
-                (address_key.as_str(), limits.address),
-            ],
-            now - throttle::WINDOW_MS,
-            now,
-        )
-        .await?
-    {
-        let limit = if key == email_key {
-            limits.account
-        } else {
-            limits.address
-        };
-        security_log::record(
-            state,
-            client,
-            Event::new("password_reset.locked")
-                .email(&email)
-                .detail(format!("locked by {key}")),
-        )
-        .await;
-        return Err(Problem::too_many(
-            throttle::locked_for(&failures, limit, now).unwrap_or(1),
-        ));
-    }
+    crate::api::auth::reserve(
+        state,
+        client,
+        &[
+            (email_key.as_str(), limits.account),
+            (address_key.as_str(), limits.address),
+        ],
+        Event::new("password_reset.locked").email(&email),
+    )
+    .await?;
+    let now = state.clock.now_ms();
     let account = state
         .store
         .account_by_email(&email)
@@ -231,12 +210,7 @@ pub async fn complete(
     let hash = match state.hasher.hash(new_password).await {
         Ok(Ok(h)) => h,
         Ok(Err(e)) => return Err(Problem::bad_request(e.to_string())),
-        Err(_) => {
-            let mut p = Problem::new(StatusCode::SERVICE_UNAVAILABLE, "busy", "Busy")
-                .detail("try again in a few seconds");
-            p.retry_after = Some(state.hasher.retry_after_secs());
-            return Err(p);
-        }
+        Err(_) => return Err(crate::api::auth::busy(state)),
     };
     let done = state
         .store
